@@ -1,0 +1,44 @@
+# Two entry points: `make demo` (the main job) and `make test` (every test and check).
+# Both build their own virtual environment from nothing, with only Python 3.10+ and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+PROMPT ?= a lighthouse on a cliff at sunset, watercolor
+OUT    ?= out/demo.png
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: $(BIN)/python pyproject.toml
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.dev: $(BIN)/python pyproject.toml
+	$(PIP) install -e '.[dev]'
+	touch $@ $(VENV)/.runtime
+
+# Generates an image through the CLI and the full HTTP stack: against Azure when
+# AZURE_AI_PROJECT_ENDPOINT or AZURE_OPENAI_ENDPOINT is set, else against the built-in emulator.
+demo: $(VENV)/.runtime
+	$(BIN)/foundry-imagegen generate "$(PROMPT)" -o $(OUT) --emulator-if-unconfigured --overwrite
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy --strict src
+
+unit: $(VENV)/.dev
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache .hypothesis
