@@ -1,0 +1,268 @@
+"""Everything the sync and async clients share; the shells add only sending, sleeping and token fetching."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import platform
+import uuid
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import httpx
+
+from ._config import EndpointInfo, Secret, TokenCache, resolve_endpoint
+from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
+from ._models import GenerationResult
+from ._parse import parse_response, request_id_of, result_from_response
+from ._request import InputLike, ResponsesRequest, build_responses_request
+from ._retry import RetryPolicy
+from ._tool import ImageGenerationTool
+from ._version import __version__
+from .exceptions import APIConnectionError, APITimeoutError, ClientClosedError, ConfigurationError
+
+log = logging.getLogger("foundry_imagegen")
+
+AuthKind = Literal["api-key", "key-credential", "token-credential"]
+
+USER_AGENT = f"foundry-imagegen/{__version__} Python/{platform.python_version()} httpx/{httpx.__version__}"
+_REDACTED_HEADERS = frozenset({"api-key", "authorization"})
+_UNSET: Any = object()
+
+
+def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    """A caller's timeout as ``httpx.Timeout``; a number keeps the short connect timeout."""
+    if isinstance(value, httpx.Timeout):
+        return value
+    if value is None:
+        return httpx.Timeout(None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigurationError(
+            f"timeout={value!r} is not a positive number of seconds. Fix: e.g. timeout=600 (image "
+            "generation can take minutes), an httpx.Timeout, or None for no limit"
+        )
+    connect = DEFAULT_TIMEOUT.connect or 10.0
+    return httpx.Timeout(float(value), connect=min(connect, float(value)))
+
+
+def redacted(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers fit for a log line: credentials replaced by ``***``."""
+    return {k: ("***" if k.lower() in _REDACTED_HEADERS else v) for k, v in headers.items()}
+
+
+def map_transport_error(exc: httpx.HTTPError) -> APIConnectionError:
+    """The typed error for an httpx transport failure (the one place they are translated)."""
+    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return APITimeoutError(f"could not connect in time: {exc}", retryable=True)
+    if isinstance(exc, httpx.TimeoutException):
+        # The request reached the service and a generation may be running (and billed): no silent resend.
+        return APITimeoutError(f"the service did not answer in time ({type(exc).__name__})", retryable=False)
+    return APIConnectionError(f"{type(exc).__name__}: {exc}", retryable=True)
+
+
+class BaseFoundryClient:
+    """Shared construction, request preparation and answer handling of both clients."""
+
+    _is_async = False
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        credential: Any = None,
+        api_key: str | None = None,
+        model: str | None = None,
+        image_deployment: str | None = None,
+        timeout: float | httpx.Timeout | None = _UNSET,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
+        scope: str = DEFAULT_SCOPE,
+    ) -> None:
+        self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
+        self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
+        self._model = model
+        if image_deployment is not None:
+            ImageGenerationTool(deployment=image_deployment)  # the same name rules as the tool's
+        self._image_deployment = image_deployment
+        self._timeout = DEFAULT_TIMEOUT if timeout is _UNSET else as_timeout(timeout)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(
+                f"max_retries={max_retries!r}. Fix: an integer >= 0 (0 disables retries)"
+            )
+        self._retry = RetryPolicy(max_retries=max_retries, max_wait=max_retry_wait)
+        if not scope or not scope.startswith("https://"):
+            raise ConfigurationError(f"scope={scope!r}. Fix: e.g. {DEFAULT_SCOPE!r}")
+        self._scope = scope
+        self._tokens = TokenCache()
+        self._closed = False
+        self._owns_credential = False
+
+    def _check_auth(self, credential: Any, api_key: str | None) -> tuple[AuthKind, Any, Secret | None]:
+        name = type(self).__name__
+        if credential is not None and api_key is not None:
+            raise ConfigurationError(
+                f"{name} got both credential= and api_key=. Fix: pass one: a key, or a token credential"
+            )
+        if api_key is not None:
+            if not isinstance(api_key, str) or not api_key.strip():
+                raise ConfigurationError("api_key is empty. Fix: pass the resource key, or use credential=")
+            return "api-key", None, Secret(api_key.strip())
+        if credential is None:
+            raise ConfigurationError(
+                f"{name} needs credential= or api_key=. Fix: credential=DefaultAzureCredential() "
+                f"(from azure.identity{'.aio' if self._is_async else ''}), or api_key='...'"
+            )
+        get_token = getattr(credential, "get_token", None)
+        if get_token is None:
+            if isinstance(getattr(credential, "key", None), str):
+                return "key-credential", credential, None
+            raise ConfigurationError(
+                f"credential is a {type(credential).__name__}, with neither get_token nor key. Fix: pass "
+                "an azure-identity credential or azure.core.credentials.AzureKeyCredential"
+            )
+        is_coroutine = inspect.iscoroutinefunction(get_token)
+        if is_coroutine != self._is_async:
+            want = "azure.identity.aio" if self._is_async else "azure.identity"
+            raise ConfigurationError(
+                f"credential {type(credential).__name__} is {'async' if is_coroutine else 'sync'}, but "
+                f"{name} needs a {'async' if self._is_async else 'sync'} one. Fix: use the credential "
+                f"from {want}"
+            )
+        return "token-credential", credential, None
+
+    def _token_source(self) -> Any:
+        # get_token_info (azure-core >= 1.31) also says when to refresh; older credentials lack it.
+        return getattr(self._credential, "get_token_info", None) or self._credential.get_token
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(endpoint={self._endpoint.base_url!r}, auth={self._auth_kind!r}, "
+            f"model={self._model!r}, image_deployment={self._image_deployment!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The ``.../openai/v1`` URL that requests go to."""
+        return self._endpoint.base_url
+
+    @property
+    def model(self) -> str | None:
+        """The default orchestrator model deployment."""
+        return self._model
+
+    @property
+    def image_deployment(self) -> str | None:
+        """The default image model deployment."""
+        return self._image_deployment
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether ``close()`` has run."""
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError(
+                f"this {type(self).__name__} is closed. Fix: create a new client, or use it inside its "
+                "with-block"
+            )
+
+    def _prepare(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None,
+        model: str | None,
+        instructions: str | None,
+        previous_response_id: str | None,
+        store: bool | None,
+        force_image: bool,
+        stream: bool,
+        extra_body: Mapping[str, Any] | None,
+    ) -> tuple[ResponsesRequest, ImageGenerationTool]:
+        resolved = ImageGenerationTool.coerce(tool).with_defaults(deployment=self._image_deployment)
+        request = build_responses_request(
+            resolved,
+            prompt,
+            model=model or self._model,
+            instructions=instructions,
+            tool_choice="image_generation" if force_image else None,
+            previous_response_id=previous_response_id,
+            store=store,
+            stream=stream,
+            extra_body=extra_body,
+        )
+        return request, resolved
+
+    def _auth_headers(self, token: str | None) -> dict[str, str]:
+        if self._auth_kind == "api-key":
+            assert self._api_key is not None
+            return {"api-key": self._api_key.get()}
+        if self._auth_kind == "key-credential":
+            # Read on every call so that AzureKeyCredential.update() rotates keys without a new client.
+            return {"api-key": str(self._credential.key)}
+        return {"Authorization": f"Bearer {token}"}
+
+    def _httpx_request(
+        self,
+        request: ResponsesRequest,
+        *,
+        token: str | None,
+        timeout: float | httpx.Timeout | None,
+        client_request_id: str,
+    ) -> httpx.Request:
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "x-ms-client-request-id": client_request_id,
+            **request.headers,
+            **self._auth_headers(token),
+        }
+        content = json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
+        effective = self._timeout if timeout is None else as_timeout(timeout)
+        url = self._endpoint.base_url + request.path
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("request %s %s headers=%s", request.method, url, redacted(headers))
+        # Set per request so an injected httpx client's 5 s default never cuts a generation short.
+        return httpx.Request(
+            request.method, url, headers=headers, content=content, extensions={"timeout": effective.as_dict()}
+        )
+
+    def _new_client_request_id(self) -> str:
+        return str(uuid.uuid4())
+
+    def _wants_reauth(self, status: int, attempt: int) -> bool:
+        # One fresh token after a 401: the cached one may have been revoked early.
+        if status == 401 and attempt == 0 and self._auth_kind == "token-credential":
+            self._tokens.invalidate()
+            return True
+        return False
+
+    def _finish(
+        self,
+        response: httpx.Response,
+        *,
+        require_image: bool,
+        requested_format: str | None,
+    ) -> GenerationResult:
+        request_id = request_id_of(response.headers)
+        log.info(
+            "%s %s -> %d (request id %s)",
+            response.request.method,
+            response.request.url,
+            response.status_code,
+            request_id,
+        )
+        parsed = parse_response(response.status_code, response.headers, response.content)
+        return result_from_response(
+            parsed,
+            request_id=request_id,
+            requested_format=requested_format,
+            require_image=require_image,
+            status=response.status_code,
+        )
+
+
+__all__ = ["BaseFoundryClient", "map_transport_error", "redacted"]

@@ -1,0 +1,329 @@
+"""Typed views of what the service returns. Lenient: unknown fields and item types are kept, never fatal."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+
+from ._files import ImageFormat, atomic_write, image_dimensions, target_path
+
+__all__ = [
+    "GeneratedImage",
+    "GenerationResult",
+    "ImageFormatWarning",
+    "ImageGenerationCall",
+    "MessageItem",
+    "Response",
+    "ResponseError",
+    "UnknownOutputItem",
+    "Usage",
+]
+
+
+class _Lenient(BaseModel):
+    # New server fields must not break old clients; they stay reachable through model_extra.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class ResponseError(_Lenient):
+    """``response.error`` of a failed response."""
+
+    code: str | None = None
+    message: str = ""
+
+
+class IncompleteDetails(_Lenient):
+    """Why a response ended ``incomplete`` (``max_output_tokens`` or ``content_filter``)."""
+
+    reason: str | None = None
+
+
+class OutputText(_Lenient):
+    """A text part of an assistant message."""
+
+    type: Literal["output_text"]
+    text: str = ""
+
+
+class Refusal(_Lenient):
+    """A refusal part of an assistant message."""
+
+    type: Literal["refusal"]
+    refusal: str = ""
+
+
+class UnknownContent(_Lenient):
+    """A content part of a type this version does not know."""
+
+    type: str
+
+
+def _type_tag(known: frozenset[str]) -> Any:
+    def tag(value: Any) -> str | None:
+        kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        if not isinstance(kind, str):
+            return None
+        return kind if kind in known else "unknown"
+
+    return tag
+
+
+ContentPart = Annotated[
+    Annotated[OutputText, Tag("output_text")]
+    | Annotated[Refusal, Tag("refusal")]
+    | Annotated[UnknownContent, Tag("unknown")],
+    Discriminator(_type_tag(frozenset({"output_text", "refusal"}))),
+]
+
+
+class MessageItem(_Lenient):
+    """An assistant message in ``output``."""
+
+    type: Literal["message"]
+    id: str | None = None
+    role: str | None = None
+    status: str | None = None
+    content: list[ContentPart] = []
+
+    @property
+    def text(self) -> str:
+        """The message's text parts (and refusals), joined."""
+        parts = []
+        for part in self.content:
+            if isinstance(part, OutputText):
+                parts.append(part.text)
+            elif isinstance(part, Refusal):
+                parts.append(part.refusal)
+        return "".join(parts)
+
+
+class ImageGenerationCall(_Lenient):
+    """An ``image_generation_call`` output item; ``result`` is the base64 image (None once stored)."""
+
+    type: Literal["image_generation_call"]
+    id: str = ""
+    status: str | None = None
+    result: str | None = None
+    revised_prompt: str | None = None
+    size: str | None = None
+    quality: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    action: str | None = None
+
+
+class UnknownOutputItem(_Lenient):
+    """An output item of a type this version does not know (reasoning, web search, ...)."""
+
+    type: str
+
+
+OutputItem = Annotated[
+    Annotated[ImageGenerationCall, Tag("image_generation_call")]
+    | Annotated[MessageItem, Tag("message")]
+    | Annotated[UnknownOutputItem, Tag("unknown")],
+    Discriminator(_type_tag(frozenset({"image_generation_call", "message"}))),
+]
+
+
+class Usage(_Lenient):
+    """Token usage of the orchestrator model (image tokens are billed separately, see ``tool_usage``)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class Response(_Lenient):
+    """A Responses API ``response`` object, typed where it matters for images.
+
+    Example::
+
+        Response.model_validate(json.loads(body)).output
+    """
+
+    id: str
+    object: str | None = "response"
+    created_at: float | None = None
+    status: str | None = None
+    error: ResponseError | None = None
+    incomplete_details: IncompleteDetails | None = None
+    model: str | None = None
+    output: list[OutputItem] = []
+    usage: Usage | None = None
+    previous_response_id: str | None = None
+    store: bool | None = None
+    tool_usage: dict[str, Any] | None = None
+
+    @property
+    def image_calls(self) -> list[ImageGenerationCall]:
+        """The ``image_generation_call`` items, in order."""
+        return [item for item in self.output if isinstance(item, ImageGenerationCall)]
+
+    @property
+    def text(self) -> str:
+        """The assistant's text across all message items."""
+        return "\n".join(item.text for item in self.output if isinstance(item, MessageItem) and item.text)
+
+
+class ImageFormatWarning(UserWarning):
+    """The image's real format differs from the ``output_format`` that was asked for.
+
+    Example::
+
+        warnings.simplefilter("error", ImageFormatWarning)
+    """
+
+
+@dataclass(frozen=True, repr=False)
+class GeneratedImage:
+    """One decoded image: its bytes, the format read from its magic bytes, and where it came from.
+
+    Example::
+
+        image = result.image
+        image.format, image.width, image.height
+        path = image.save("out/fox.png")  # atomic; returns the path actually written
+    """
+
+    id: str
+    data: bytes
+    format: ImageFormat | None
+    size: str | None = None
+    revised_prompt: str | None = None
+    requested_format: str | None = None
+    #: 0-based index for a streamed partial image, None for a final image.
+    partial_index: int | None = None
+    width: int | None = field(default=None, init=False)
+    height: int | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        dims = image_dimensions(self.data, self.format)
+        if dims is not None:
+            object.__setattr__(self, "width", dims[0])
+            object.__setattr__(self, "height", dims[1])
+        if self.format and self.requested_format and self.format != self.requested_format:
+            warnings.warn(
+                f"image {self.id}: asked for output_format={self.requested_format!r} but got "
+                f"{self.format} bytes; save() names the file after the real format",
+                ImageFormatWarning,
+                stacklevel=3,
+            )
+
+    def __repr__(self) -> str:
+        dims = f"{self.width}x{self.height}" if self.width else self.size
+        partial = f", partial_index={self.partial_index}" if self.partial_index is not None else ""
+        return (
+            f"GeneratedImage(id={self.id!r}, format={self.format!r}, size={dims!r}, "
+            f"bytes={len(self.data)}{partial})"
+        )
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether this is a streamed intermediate render rather than the final image."""
+        return self.partial_index is not None
+
+    @property
+    def mime_type(self) -> str:
+        """``image/png``, ``image/jpeg``, ``image/webp`` (``application/octet-stream`` if unknown)."""
+        return f"image/{self.format}" if self.format else "application/octet-stream"
+
+    def save(
+        self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True
+    ) -> Path:
+        """Write the image atomically and return the path written.
+
+        A path without a suffix gets the right one; a suffix of another image format is corrected
+        (``fix_extension=True``) or refused. An existing file is kept unless ``overwrite=True``.
+
+        Example::
+
+            image.save("out/fox")        # -> out/fox.png
+            image.save("out/fox.jpg")    # PNG bytes -> out/fox.png
+        """
+        return atomic_write(
+            target_path(path, self.format, fix_extension=fix_extension), self.data, overwrite=overwrite
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class GenerationResult:
+    """What ``generate`` returns: the decoded images, the model's text, and the parsed response.
+
+    Example::
+
+        result = client.generate("a red fox in snow")
+        result.save("fox.png")
+        result.text, result.revised_prompt, result.request_id
+    """
+
+    response: Response
+    images: Sequence[GeneratedImage]
+    request_id: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"GenerationResult(id={self.response.id!r}, status={self.response.status!r}, "
+            f"images={list(self.images)!r}, request_id={self.request_id!r})"
+        )
+
+    @property
+    def id(self) -> str:
+        """The response id (``resp_...``), usable as ``previous_response_id``."""
+        return self.response.id
+
+    @property
+    def image(self) -> GeneratedImage:
+        """The first image; raises ``IndexError`` when there is none (``generate`` never returns that)."""
+        if not self.images:
+            raise IndexError("this result holds no image")
+        return self.images[0]
+
+    @property
+    def text(self) -> str:
+        """What the assistant said alongside the image."""
+        return self.response.text
+
+    @property
+    def revised_prompt(self) -> str | None:
+        """The prompt the image model actually used, when the service reports it."""
+        for image in self.images:
+            if image.revised_prompt:
+                return image.revised_prompt
+        return None
+
+    @property
+    def usage(self) -> Usage | None:
+        """Orchestrator token usage."""
+        return self.response.usage
+
+    def save(
+        self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True
+    ) -> Path:
+        """Save the first image (see ``GeneratedImage.save``); returns the path written.
+
+        Example::
+
+            client.generate("a cat").save("cat.png")
+        """
+        return self.image.save(path, overwrite=overwrite, fix_extension=fix_extension)
+
+    def save_all(
+        self, directory: str | os.PathLike[str], *, stem: str = "image", overwrite: bool = False
+    ) -> list[Path]:
+        """Save every image into ``directory`` as ``stem-0.png``, ``stem-1.png``, ...
+
+        Example::
+
+            result.save_all("out", stem="fox")
+        """
+        return [
+            image.save(Path(directory) / f"{stem}-{index}", overwrite=overwrite)
+            for index, image in enumerate(self.images)
+        ]

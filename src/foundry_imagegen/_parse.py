@@ -1,0 +1,320 @@
+"""Sans-I/O reading of answers: HTTP status + headers + body in, a result or a typed error out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._constants import IMAGE_DEPLOYMENT_HEADER, REQUEST_ID_HEADERS
+from ._files import decode_base64_image, sniff_format
+from ._models import GeneratedImage, GenerationResult, ImageGenerationCall, Response
+from ._retry import retry_after_seconds
+from .exceptions import (
+    AuthenticationError,
+    BadRequestError,
+    ContentFilterError,
+    DeploymentNotFoundError,
+    GenerationFailedError,
+    ImageDeploymentError,
+    InvalidResponseError,
+    NoImageGeneratedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ServiceError,
+)
+
+__all__ = ["error_from_payload", "error_from_status", "image_from_call", "parse_response", "request_id_of"]
+
+#: Error codes that mean "blocked by safety systems" wherever they appear (HTTP body, response.error,
+#: in-stream error event). Never retried: repeating them can get an Azure resource suspended.
+CONTENT_FILTER_CODES = frozenset(
+    {
+        "content_filter",
+        "moderation_blocked",
+        "image_content_policy_violation",
+        "content_policy_violation",
+        "responsibleaipolicyviolation",
+        "bio_policy",
+    }
+)
+
+_RETRY_IN_MESSAGE = re.compile(r"retry after (\d+(?:\.\d+)?) second", re.IGNORECASE)
+_BODY_SNIPPET = 500
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The request id the service put in the headers, for support tickets.
+
+    Example::
+
+        request_id_of(httpx_response.headers)
+    """
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _str_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+def _filter_categories(inner: object) -> tuple[str, ...]:
+    if not isinstance(inner, Mapping):
+        return ()
+    results = inner.get("content_filter_result") or inner.get("content_filter_results")
+    if not isinstance(results, Mapping):
+        return ()
+    hits = []
+    for name, verdict in results.items():
+        if isinstance(verdict, Mapping) and (verdict.get("filtered") or verdict.get("detected")):
+            hits.append(str(name))
+    return tuple(sorted(hits))
+
+
+def _is_content_filter(code: str | None, inner: object) -> bool:
+    if code and code.lower() in CONTENT_FILTER_CODES:
+        return True
+    return isinstance(inner, Mapping) and str(inner.get("code", "")).lower() in CONTENT_FILTER_CODES
+
+
+def error_from_payload(
+    payload: Mapping[str, Any],
+    *,
+    status: int | None,
+    request_id: str | None,
+    body: Any,
+    retry_after: float | None = None,
+) -> ServiceError:
+    """The typed error for an error object ``{"code", "message", "param", "type", ...}``.
+
+    Shared by HTTP errors, failed responses and in-stream ``error`` events, so that one condition
+    raises one exception type whichever way it arrives.
+    """
+    code = _str_or_none(payload.get("code"))
+    message = str(payload.get("message") or "the service reported an error without a message")
+    param = _str_or_none(payload.get("param"))
+    error_type = _str_or_none(payload.get("type"))
+    inner = payload.get("innererror") or payload.get("inner_error")
+    common: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "param": param,
+        "error_type": error_type,
+        "request_id": request_id,
+        "body": body,
+    }
+    if _is_content_filter(code, inner):
+        return ContentFilterError(message, categories=_filter_categories(inner), **common)
+    if IMAGE_DEPLOYMENT_HEADER in message:
+        return ImageDeploymentError(message, **common)
+    if error_type == "image_generation_user_error" and param == "model":
+        return ImageDeploymentError(
+            message,
+            hint=(
+                "The image deployment named in the x-ms-oai-image-generation-deployment header does not "
+                "exist in this resource: pass the exact deployment name shown in the Foundry portal."
+            ),
+            **common,
+        )
+    if code == "DeploymentNotFound":
+        return DeploymentNotFoundError(message, **common)
+    if code in ("rate_limit_exceeded", "429") or status == 429:
+        if retry_after is None:
+            match = _RETRY_IN_MESSAGE.search(message)
+            retry_after = float(match.group(1)) if match else None
+        return RateLimitError(message, retry_after=retry_after, **common)
+    if code == "server_error" or (status is not None and status >= 500):
+        return ServerError(message, **common)
+    if "is not supported with" in message and "image_generation" in message:
+        return BadRequestError(
+            message,
+            hint=(
+                "This orchestrator model cannot host the image tool: use a deployment of gpt-4o, gpt-4.1 "
+                "(mini/nano), o3 or the gpt-5 series as model=."
+            ),
+            **common,
+        )
+    return error_from_status(status, message, common)
+
+
+def error_from_status(status: int | None, message: str, common: Mapping[str, Any]) -> ServiceError:
+    """The error class for a bare HTTP status."""
+    if status in (400, 422):
+        return BadRequestError(message, **common)
+    if status == 401:
+        return AuthenticationError(message, **common)
+    if status == 403:
+        return PermissionDeniedError(message, **common)
+    if status == 404:
+        return NotFoundError(message, **common)
+    if status is not None and status >= 500:
+        return ServerError(message, **common)
+    if status is None or status < 400:
+        return GenerationFailedError(message, **common)
+    return ServiceError(message, **common)
+
+
+def _load_json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def error_from_http(status: int, headers: Mapping[str, str], content: bytes) -> ServiceError:
+    """The typed error for a non-2xx HTTP answer."""
+    request_id = request_id_of(headers)
+    body = _load_json(content)
+    retry_after = retry_after_seconds(headers)
+    payload = body.get("error") if isinstance(body, Mapping) else None
+    if isinstance(payload, str):
+        payload = {"message": payload}
+    if not isinstance(payload, Mapping):
+        text = content[:_BODY_SNIPPET].decode("utf-8", "replace").strip()
+        payload = {"message": text or f"HTTP {status} with an empty body"}
+        body = body if body is not None else text
+    error = error_from_payload(
+        payload, status=status, request_id=request_id, body=body, retry_after=retry_after
+    )
+    if status == 429 and not isinstance(error, (RateLimitError, ContentFilterError)):
+        # Some gateways put odd codes on 429s; the status is what matters for backing off.
+        return RateLimitError(
+            error.message,
+            retry_after=retry_after,
+            status=status,
+            code=error.code,
+            param=error.param,
+            request_id=request_id,
+            body=body,
+        )
+    return error
+
+
+def parse_response(status: int, headers: Mapping[str, str], content: bytes) -> Response:
+    """Read an HTTP answer as a ``Response``; any failure becomes a typed ``ServiceError``.
+
+    Example::
+
+        parse_response(200, {"x-request-id": "r1"}, b'{"id": "resp_1", "output": []}')
+    """
+    if status >= 400:
+        raise error_from_http(status, headers, content)
+    body = _load_json(content)
+    request_id = request_id_of(headers)
+    if not isinstance(body, dict):
+        snippet = content[:_BODY_SNIPPET].decode("utf-8", "replace")
+        raise InvalidResponseError(
+            "the answer is not a JSON object", status=status, request_id=request_id, body=snippet
+        )
+    try:
+        response = Response.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidResponseError(
+            f"the answer is not a Responses API object: {exc.error_count()} problem(s), first: "
+            f"{exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",
+            status=status,
+            request_id=request_id,
+            body=body,
+        ) from None
+    raise_for_response_status(response, status=status, request_id=request_id, body=body)
+    return response
+
+
+def raise_for_response_status(
+    response: Response, *, status: int | None, request_id: str | None, body: Any
+) -> None:
+    """Raise the typed error of a ``failed`` or ``incomplete`` response; do nothing otherwise."""
+    if response.status == "failed":
+        payload = response.error.model_dump() if response.error else {"message": "the response failed"}
+        error = error_from_payload(payload, status=status, request_id=request_id, body=body)
+        raise error
+    if response.status == "incomplete":
+        reason = response.incomplete_details.reason if response.incomplete_details else None
+        message = f"the response is incomplete (reason: {reason or 'not given'})"
+        if reason == "content_filter":
+            raise ContentFilterError(message, status=status, code=reason, request_id=request_id, body=body)
+        raise GenerationFailedError(message, status=status, code=reason, request_id=request_id, body=body)
+
+
+def image_from_call(
+    call: ImageGenerationCall,
+    *,
+    requested_format: str | None,
+    partial_index: int | None = None,
+    b64: str | None = None,
+    request_id: str | None = None,
+) -> GeneratedImage:
+    """Decode one image; corrupt base64 or bytes of no known image format raise ``InvalidResponseError``."""
+    encoded = b64 if b64 is not None else call.result
+    try:
+        data = decode_base64_image(encoded or "")
+    except ValueError as exc:
+        raise InvalidResponseError(f"image {call.id}: {exc}", request_id=request_id) from None
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise InvalidResponseError(
+            f"image {call.id}: {len(data)} bytes that are not PNG, JPEG or WebP", request_id=request_id
+        )
+    return GeneratedImage(
+        id=call.id,
+        data=data,
+        format=fmt,
+        size=call.size,
+        revised_prompt=call.revised_prompt,
+        requested_format=requested_format or call.output_format,
+        partial_index=partial_index,
+    )
+
+
+def result_from_response(
+    response: Response,
+    *,
+    request_id: str | None,
+    requested_format: str | None,
+    require_image: bool,
+    status: int | None = 200,
+) -> GenerationResult:
+    """Decode every image of ``response``; with ``require_image``, no image is an error, never ``[]``."""
+    images = []
+    failed: list[ImageGenerationCall] = []
+    empty: list[ImageGenerationCall] = []
+    for call in response.image_calls:
+        if call.status == "failed":
+            failed.append(call)
+        elif not call.result:
+            empty.append(call)
+        else:
+            images.append(image_from_call(call, requested_format=requested_format, request_id=request_id))
+    if require_image and not images:
+        common: dict[str, Any] = {"status": status, "request_id": request_id, "body": None}
+        if failed:
+            raise GenerationFailedError(
+                f"the image generation call {failed[0].id} failed without an image",
+                code="image_generation_failed",
+                **common,
+            )
+        if empty:
+            raise NoImageGeneratedError(
+                f"the image generation call {empty[0].id} returned an empty result",
+                text=response.text,
+                code="empty_result",
+                **common,
+            )
+        raise NoImageGeneratedError(
+            "the model answered without generating an image"
+            + (f": {response.text[:200]!r}" if response.text else ""),
+            text=response.text,
+            code="no_image",
+            **common,
+        )
+    return GenerationResult(response=response, images=tuple(images), request_id=request_id)
