@@ -18,13 +18,15 @@
     │   ├── ServerError                        HTTP 5xx
     │   ├── ContentFilterError                 blocked by content filtering or moderation
     │   │                                      (HTTP 400, or HTTP 200 with a failed response)
-    │   ├── GenerationFailedError              HTTP 200, response status failed or incomplete
+    │   ├── GenerationFailedError              HTTP 200, response failed/incomplete for another reason
     │   ├── NoImageGeneratedError              HTTP 200, but no image came back
     │   └── InvalidResponseError               the answer is not the documented shape
     ├── ClientClosedError (also RuntimeError)  the client was used after close()
     └── StreamError                            the event stream could not be read to its end
         └── TruncatedStreamError               it ended before its terminal event
 
+One condition raises one type however it arrives: an HTTP error, a ``failed`` response or an in-stream
+``error`` event (a ``server_error`` inside an HTTP 200 is a ``ServerError`` with ``status=200``).
 Every ``ServiceError`` carries ``status``, ``code``, ``param``, ``message``, ``request_id``, ``body`` and a
 one-line ``hint`` drawn from the service's own troubleshooting advice. Secrets never appear in any of them.
 """
