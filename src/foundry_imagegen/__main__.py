@@ -1,0 +1,8 @@
+"""``python -m foundry_imagegen``: the same command line as the ``foundry-imagegen`` script."""
+
+import sys
+
+from ._cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

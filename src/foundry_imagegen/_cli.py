@@ -1,0 +1,334 @@
+"""The ``foundry-imagegen`` command: generate images from a shell, or serve the local emulator.
+
+The library never configures logging or prints; this module is the one place that does both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TextIO, get_args
+
+from pydantic import ValidationError
+
+from ._constants import (
+    ENV_API_KEY,
+    ENV_IMAGE_DEPLOYMENT,
+    ENV_MODEL,
+    ENV_OPENAI_ENDPOINT,
+    ENV_PROJECT_ENDPOINT,
+)
+from ._tool import ImageGenerationTool
+from ._version import __version__
+from .exceptions import (
+    APIConnectionError,
+    AuthenticationError,
+    ConfigurationError,
+    ContentFilterError,
+    DeploymentNotFoundError,
+    FoundryImageGenError,
+    GenerationFailedError,
+    ImageDeploymentError,
+    InvalidResponseError,
+    NoImageGeneratedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    StreamError,
+)
+
+if TYPE_CHECKING:
+    from ._client import FoundryClient
+    from ._models import GenerationResult
+
+__all__ = ["EXIT_CODES", "build_parser", "main"]
+
+#: Exit status per error class, most specific first; documented in docs/cli.md.
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ConfigurationError, 2),
+    (AuthenticationError, 3),
+    (PermissionDeniedError, 3),
+    (ImageDeploymentError, 4),
+    (DeploymentNotFoundError, 4),
+    (NotFoundError, 4),
+    (ContentFilterError, 5),
+    (RateLimitError, 6),
+    (ServerError, 7),
+    (APIConnectionError, 7),
+    (StreamError, 7),
+    (NoImageGeneratedError, 8),
+    (GenerationFailedError, 8),
+    (InvalidResponseError, 8),
+    (FoundryImageGenError, 1),
+)
+
+# CLI flag for each tool field, so validation errors speak the user's language.
+_FLAGS = {
+    "size": "--size",
+    "quality": "--quality",
+    "background": "--background",
+    "output_format": "--format",
+    "output_compression": "--compression",
+    "moderation": "--moderation",
+    "model": "--model",
+    "deployment": "--deployment",
+    "partial_images": "--partial-images",
+    "input_fidelity": "--input-fidelity",
+}
+
+EMULATOR_MODEL = "gpt-4.1"
+EMULATOR_IMAGE_DEPLOYMENT = "gpt-image-1"
+
+
+def _choices(field: str) -> list[str]:
+    annotation = ImageGenerationTool.model_fields[field].annotation
+    literal = next(arg for arg in get_args(annotation) if arg is not type(None))
+    return list(get_args(literal))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (pure; ``main`` does the work).
+
+    Example::
+
+        build_parser().parse_args(["generate", "a cat", "-o", "cat.png"])
+    """
+    parser = argparse.ArgumentParser(
+        prog="foundry-imagegen",
+        description="Generate images with the image generation tool of Microsoft Foundry Agent Service.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = commands.add_parser(
+        "generate",
+        help="generate an image and save it",
+        description="Generate an image and save it atomically. Endpoint and auth come from flags or "
+        f"{ENV_PROJECT_ENDPOINT} / {ENV_OPENAI_ENDPOINT}, {ENV_API_KEY} (else DefaultAzureCredential).",
+    )
+    gen.add_argument("prompt", help="what to draw")
+    gen.add_argument(
+        "-o", "--output", required=True, help="file to write; the extension follows the real format"
+    )
+    gen.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    tool = gen.add_argument_group("image tool")
+    tool.add_argument("--size", help="1024x1024, 1024x1536, 1536x1024, auto, or WxH on gpt-image-2")
+    tool.add_argument("--quality", choices=_choices("quality"))
+    tool.add_argument("--background", choices=_choices("background"))
+    tool.add_argument("--format", dest="output_format", choices=_choices("output_format"))
+    tool.add_argument("--compression", dest="output_compression", type=int, help="0-100, jpeg/webp only")
+    tool.add_argument("--moderation", choices=_choices("moderation"))
+    tool.add_argument("--model", help="image model sent in the tool (defaults to the deployment)")
+    tool.add_argument("--deployment", help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]")
+    target = gen.add_argument_group("service")
+    target.add_argument("--endpoint", help=f"project or resource endpoint [env {ENV_PROJECT_ENDPOINT}]")
+    target.add_argument(
+        "--api-key", help=f"resource key (prefer env {ENV_API_KEY}: flags show up in process lists)"
+    )
+    target.add_argument("--orchestrator", help=f"chat model deployment that calls the tool [env {ENV_MODEL}]")
+    target.add_argument("--timeout", type=float, help="seconds to wait for the image (default 600)")
+    target.add_argument("--max-retries", type=int, default=2, help="retries on 429/5xx/connection errors")
+    local = target.add_mutually_exclusive_group()
+    local.add_argument("--emulator", action="store_true", help="run against an in-process local emulator")
+    local.add_argument(
+        "--emulator-if-unconfigured",
+        action="store_true",
+        help="use the emulator only when no endpoint is configured (what `make demo` does)",
+    )
+    out = gen.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    out.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-vv: with headers)")
+
+    emu = commands.add_parser(
+        "emulator",
+        help="serve the local Foundry image generation emulator",
+        add_help=False,
+        description="Serve the emulator; all arguments go to `python -m foundry_imagegen.emulator`.",
+    )
+    emu.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+class _Progress:
+    """A spinner with elapsed time on a terminal; silent when stderr is piped or --quiet."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self._stream = stream
+        self._enabled = enabled and stream.isatty()
+        self._status = "generating"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def update(self, status: str) -> None:
+        self._status = status
+
+    def __enter__(self) -> _Progress:
+        if self._enabled:
+            self._thread = threading.Thread(target=self._spin, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._stream.write("\r\033[K")
+            self._stream.flush()
+
+    def _spin(self) -> None:
+        start = time.monotonic()
+        for frame in itertools.cycle("|/-\\"):
+            self._stream.write(f"\r{frame} {self._status} {time.monotonic() - start:5.1f}s")
+            self._stream.flush()
+            if self._stop.wait(0.1):
+                return
+
+
+@contextlib.contextmanager
+def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient]:
+    from ._client import FoundryClient
+
+    environ = os.environ
+    endpoint = args.endpoint or environ.get(ENV_PROJECT_ENDPOINT) or environ.get(ENV_OPENAI_ENDPOINT)
+    use_emulator = args.emulator or (args.emulator_if_unconfigured and not endpoint)
+    common: dict[str, Any] = {"max_retries": args.max_retries}
+    if args.timeout is not None:
+        common["timeout"] = args.timeout
+    if use_emulator:
+        from .emulator import Emulator
+
+        if not args.quiet:
+            err.write(
+                "note: no Azure endpoint configured; using the built-in local emulator\n"
+                if not args.emulator
+                else "note: using the built-in local emulator\n"
+            )
+        with (
+            Emulator() as emulator,
+            FoundryClient(
+                emulator.endpoint,
+                api_key="emulator",
+                model=args.orchestrator or EMULATOR_MODEL,
+                image_deployment=args.deployment or EMULATOR_IMAGE_DEPLOYMENT,
+                **common,
+            ) as client,
+        ):
+            yield client
+        return
+    if not endpoint:
+        raise ConfigurationError(
+            f"no endpoint. Fix: pass --endpoint, export {ENV_PROJECT_ENDPOINT}, or use --emulator to try "
+            "it locally"
+        )
+    api_key = args.api_key or environ.get(ENV_API_KEY)
+    settings: dict[str, Any] = {
+        "model": args.orchestrator or environ.get(ENV_MODEL),
+        "image_deployment": args.deployment or environ.get(ENV_IMAGE_DEPLOYMENT),
+        **common,
+    }
+    if api_key:
+        with FoundryClient(endpoint, api_key=api_key, **settings) as client:
+            yield client
+        return
+    from azure.identity import DefaultAzureCredential
+
+    with (
+        DefaultAzureCredential() as credential,
+        FoundryClient(endpoint, credential=credential, **settings) as client,
+    ):
+        yield client
+
+
+def _tool_from(args: argparse.Namespace) -> ImageGenerationTool:
+    fields = {name: getattr(args, name, None) for name in _FLAGS}
+    return ImageGenerationTool(**{k: v for k, v in fields.items() if v is not None})
+
+
+def _summary(result: GenerationResult, path: str, elapsed: float) -> dict[str, Any]:
+    image = result.image
+    return {
+        "path": path,
+        "format": image.format,
+        "width": image.width,
+        "height": image.height,
+        "bytes": len(image.data),
+        "revised_prompt": result.revised_prompt,
+        "text": result.text,
+        "response_id": result.id,
+        "request_id": result.request_id,
+        "elapsed_s": round(elapsed, 3),
+    }
+
+
+def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    tool = _tool_from(args)
+    started = time.monotonic()
+    with _client_for(args, err) as client, _Progress(err, enabled=not (args.quiet or args.json)):
+        result = client.generate(args.prompt, tool=tool)
+    path = result.save(args.output, overwrite=args.overwrite)
+    elapsed = time.monotonic() - started
+    if args.json:
+        out.write(json.dumps(_summary(result, str(path), elapsed)) + "\n")
+    else:
+        image = result.image
+        out.write(f"{path}\n")
+        if not args.quiet:
+            err.write(
+                f"wrote {path} ({image.width}x{image.height} {image.format}, "
+                f"{len(image.data) / 1024:.0f} KiB, {elapsed:.1f}s)\n"
+            )
+    return 0
+
+
+def _report(exc: BaseException, err: TextIO) -> int:
+    if isinstance(exc, ValidationError):
+        for error in exc.errors(include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else ""
+            err.write(f"error: {_FLAGS.get(field, field)}: {error['msg']}\n")
+        return 2
+    if isinstance(exc, FileExistsError):
+        err.write(f"error: {exc}\n")
+        return 2
+    err.write(f"error: {exc}\n")
+    hint = getattr(exc, "hint", None)
+    if hint and "Hint:" not in str(exc):
+        err.write(f"hint: {hint}\n")
+    return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
+
+
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run the command line; returns the exit status (0 on success, see ``EXIT_CODES``).
+
+    Example::
+
+        main(["generate", "a cat", "-o", "cat.png", "--emulator"])
+    """
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    if args.command == "emulator":
+        from .emulator._serve import main as serve
+
+        return serve(args.args)
+    if args.verbose:
+        logging.basicConfig(stream=err, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("foundry_imagegen").setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
+    try:
+        return _generate(args, out, err)
+    except (FoundryImageGenError, ValidationError, FileExistsError) as exc:
+        return _report(exc, err)
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130

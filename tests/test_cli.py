@@ -1,0 +1,199 @@
+"""The foundry-imagegen command line, end to end against the emulator over loopback sockets."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from foundry_imagegen._cli import main
+from foundry_imagegen.emulator import Emulator
+
+pytestmark = pytest.mark.e2e
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_generate_with_in_process_emulator(tmp_path: Path) -> None:
+    code, out, err = run("generate", "a red fox in snow", "-o", str(tmp_path / "fox.png"), "--emulator")
+    assert code == 0, err
+    assert out.strip() == str(tmp_path / "fox.png")
+    assert (tmp_path / "fox.png").read_bytes().startswith(b"\x89PNG")
+    assert "emulator" in err and "1024x1024 png" in err
+
+
+def test_json_summary_and_tool_flags(tmp_path: Path) -> None:
+    code, out, err = run(
+        "generate",
+        "a koi pond",
+        "-o",
+        str(tmp_path / "koi"),
+        "--emulator",
+        "--json",
+        "--size",
+        "1536x1024",
+        "--quality",
+        "low",
+        "--background",
+        "transparent",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["path"] == str(tmp_path / "koi.png")
+    assert (summary["format"], summary["width"], summary["height"]) == ("png", 1536, 1024)
+    assert summary["response_id"].startswith("resp_") and summary["request_id"]
+    assert summary["bytes"] == (tmp_path / "koi.png").stat().st_size
+
+
+def test_against_a_running_emulator_sends_the_flags(tmp_path: Path, foundry_emulator: Emulator) -> None:
+    code, _, err = run(
+        "generate",
+        "a cat",
+        "-o",
+        str(tmp_path / "cat.png"),
+        "--endpoint",
+        foundry_emulator.endpoint,
+        "--api-key",
+        "k",
+        "--orchestrator",
+        "gpt-4o",
+        "--deployment",
+        "gpt-image-1-mini",
+        "--quality",
+        "medium",
+        "--moderation",
+        "low",
+    )
+    assert code == 0, err
+    [request] = [r for r in foundry_emulator.requests if r.path.endswith("/responses")]
+    assert request.headers["x-ms-oai-image-generation-deployment"] == "gpt-image-1-mini"
+    assert request.headers["api-key"] == "***"
+    assert request.json["model"] == "gpt-4o"
+    assert request.json["tools"] == [
+        {"type": "image_generation", "model": "gpt-image-1-mini", "quality": "medium", "moderation": "low"}
+    ]
+
+
+def test_env_variables_configure_the_service(
+    tmp_path: Path, foundry_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AZURE_AI_PROJECT_ENDPOINT", foundry_emulator.endpoint)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "env-key")
+    monkeypatch.setenv("AZURE_AI_MODEL_DEPLOYMENT_NAME", "gpt-4.1-mini")
+    monkeypatch.setenv("IMAGE_GENERATION_MODEL_DEPLOYMENT_NAME", "gpt-image-1")
+    code, _, err = run("generate", "a cat", "-o", str(tmp_path / "cat.png"), "--emulator-if-unconfigured")
+    assert code == 0, err
+    assert "emulator" not in err  # configured, so the real (here: running) endpoint is used
+    assert foundry_emulator.requests[-1].json["model"] == "gpt-4.1-mini"
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--compression", "80"], "--compression: output_compression=80 applies only to jpeg or webp"),
+        (["--format", "jpeg", "--background", "transparent"], "--background: background='transparent'"),
+        (["--size", "huge"], "--size: size='huge' is not a size"),
+    ],
+)
+def test_bad_tool_flags_exit_2_before_any_request(tmp_path: Path, flags: list[str], needle: str) -> None:
+    code, out, err = run("generate", "x", "-o", str(tmp_path / "x.png"), "--emulator", *flags)
+    assert code == 2 and out == ""
+    assert needle in err and "Fix:" in err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_no_endpoint_says_how_to_fix(tmp_path: Path) -> None:
+    code, _, err = run("generate", "x", "-o", str(tmp_path / "x.png"))
+    assert code == 2 and "--endpoint" in err and "--emulator" in err
+
+
+@pytest.mark.parametrize(
+    ("kind", "exit_code", "needle"),
+    [
+        ("content_filter", 5, "content_filter"),
+        ("moderation_blocked", 5, "moderation_blocked"),
+        ("text_only", 8, "without generating an image"),
+        ("empty_result", 8, "empty result"),
+    ],
+)
+def test_service_errors_map_to_exit_codes(
+    tmp_path: Path, foundry_emulator: Emulator, kind: str, exit_code: int, needle: str
+) -> None:
+    foundry_emulator.inject(kind)
+    code, out, err = run(
+        "generate",
+        "x",
+        "-o",
+        str(tmp_path / "x.png"),
+        "--endpoint",
+        foundry_emulator.endpoint,
+        "--api-key",
+        "k",
+        "--orchestrator",
+        "gpt-4.1",
+        "--deployment",
+        "gpt-image-1",
+    )
+    assert (code, out) == (exit_code, "")
+    assert needle in err and "Hint:" in err
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temp file
+
+
+def test_auth_failure_never_prints_the_key(tmp_path: Path, foundry_emulator_factory) -> None:
+    emu = foundry_emulator_factory(api_keys=["right-key"])
+    code, out, err = run(
+        "generate",
+        "x",
+        "-o",
+        str(tmp_path / "x.png"),
+        "--endpoint",
+        emu.endpoint,
+        "--api-key",
+        "wrong-key-123",
+        "--orchestrator",
+        "gpt-4.1",
+        "--deployment",
+        "gpt-image-1",
+    )
+    assert code == 3 and "wrong-key-123" not in out + err and "Foundry User" in err
+
+
+def test_missing_deployment_and_unknown_deployment(tmp_path: Path, foundry_emulator: Emulator) -> None:
+    base = [
+        "generate",
+        "x",
+        "-o",
+        str(tmp_path / "x.png"),
+        "--endpoint",
+        foundry_emulator.endpoint,
+        "--api-key",
+        "k",
+        "--orchestrator",
+        "gpt-4.1",
+    ]
+    code, _, err = run(*base)
+    assert code == 2 and "x-ms-oai-image-generation-deployment" in err
+    code, _, err = run(*base, "--deployment", "no-such-images")
+    assert code == 4 and "does not exist" in err
+
+
+def test_existing_file_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "x.png"
+    target.write_bytes(b"mine")
+    code, _, err = run("generate", "x", "-o", str(target), "--emulator")
+    assert code == 2 and "overwrite" in err and target.read_bytes() == b"mine"
+
+
+def test_module_entry_point_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "foundry_imagegen", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("foundry-imagegen ")
