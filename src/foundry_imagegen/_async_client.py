@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -15,13 +14,14 @@ import tenacity
 from ._base import _UNSET, BaseFoundryClient, map_transport_error
 from ._config import env_settings
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
-from ._models import GenerationResult
 from ._request import InputLike, ResponsesRequest
 from ._tool import ImageGenerationTool
 
 if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential
     from azure.core.credentials_async import AsyncTokenCredential
+
+    from ._models import GenerationResult
 
 __all__ = ["AsyncFoundryClient"]
 
@@ -71,7 +71,11 @@ class AsyncFoundryClient(BaseFoundryClient):
         )
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
         self._owns_http = http_client is None
-        self._sleep = sleep if sleep is not None else asyncio.sleep
+        if sleep is None:
+            import asyncio  # deferred: 30 ms of import that sync-only users should not pay
+
+            sleep = asyncio.sleep
+        self._sleep = sleep
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> AsyncFoundryClient:

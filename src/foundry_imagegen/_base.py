@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
-import platform
-import uuid
+import os
+import sys
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from ._config import EndpointInfo, Secret, TokenCache, resolve_endpoint
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
-from ._models import GenerationResult
-from ._parse import parse_response, request_id_of, result_from_response
 from ._request import InputLike, ResponsesRequest, build_responses_request
 from ._retry import RetryPolicy
 from ._tool import ImageGenerationTool
 from ._version import __version__
 from .exceptions import APIConnectionError, APITimeoutError, ClientClosedError, ConfigurationError
 
+if TYPE_CHECKING:
+    from ._models import GenerationResult
+
 log = logging.getLogger("foundry_imagegen")
 
 AuthKind = Literal["api-key", "key-credential", "token-credential"]
 
-USER_AGENT = f"foundry-imagegen/{__version__} Python/{platform.python_version()} httpx/{httpx.__version__}"
+_PY = ".".join(map(str, sys.version_info[:3]))
+USER_AGENT = f"foundry-imagegen/{__version__} Python/{_PY} httpx/{httpx.__version__}"
 _REDACTED_HEADERS = frozenset({"api-key", "authorization"})
 _UNSET: Any = object()
 
@@ -121,6 +122,8 @@ class BaseFoundryClient:
                 f"credential is a {type(credential).__name__}, with neither get_token nor key. Fix: pass "
                 "an azure-identity credential or azure.core.credentials.AzureKeyCredential"
             )
+        import inspect  # deferred: only token credentials need it
+
         is_coroutine = inspect.iscoroutinefunction(get_token)
         if is_coroutine != self._is_async:
             want = "azure.identity.aio" if self._is_async else "azure.identity"
@@ -231,7 +234,12 @@ class BaseFoundryClient:
         )
 
     def _new_client_request_id(self) -> str:
-        return str(uuid.uuid4())
+        # A version-4 UUID without importing uuid (and platform with it) at import time.
+        raw = bytearray(os.urandom(16))
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def _wants_reauth(self, status: int, attempt: int) -> bool:
         # One fresh token after a 401: the cached one may have been revoked early.
@@ -247,6 +255,9 @@ class BaseFoundryClient:
         require_image: bool,
         requested_format: str | None,
     ) -> GenerationResult:
+        # Deferred: the response models load with the first answer, which arrives seconds after the call.
+        from ._parse import parse_response, request_id_of, result_from_response
+
         request_id = request_id_of(response.headers)
         log.info(
             "%s %s -> %d (request id %s)",

@@ -14,12 +14,13 @@ import tenacity
 from ._base import _UNSET, BaseFoundryClient, map_transport_error
 from ._config import env_settings
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
-from ._models import GenerationResult
 from ._request import InputLike, ResponsesRequest
 from ._tool import ImageGenerationTool
 
 if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential, TokenCredential
+
+    from ._models import GenerationResult
 
 __all__ = ["FoundryClient"]
 

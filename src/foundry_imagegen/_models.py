@@ -28,7 +28,7 @@ __all__ = [
 
 class _Lenient(BaseModel):
     # New server fields must not break old clients; they stay reachable through model_extra.
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
 
 class ResponseError(_Lenient):

@@ -64,7 +64,7 @@ class InputImageMask(BaseModel):
         InputImageMask(file_id="assistant-abc123")
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     image_url: str | None = None
     file_id: str | None = None
@@ -94,7 +94,7 @@ class ImageGenerationTool(BaseModel):
         tool.headers()   # {'x-ms-oai-image-generation-deployment': 'gpt-image-1'}
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False, defer_build=True)
 
     type: Literal["image_generation"] = "image_generation"
     deployment: str | None = Field(default=None, description="Image model deployment name (header value).")
