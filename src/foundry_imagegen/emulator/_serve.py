@@ -1,0 +1,105 @@
+"""Command line for the emulator (also reached through ``foundry-imagegen emulator ...``)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ._server import Emulator
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Argument parser for the emulator command line.
+
+    Example::
+
+        args = build_parser().parse_args(["--port", "8123", "--api-key", "k1"])
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m foundry_imagegen.emulator",
+        description=(
+            "Run a local Foundry / Azure OpenAI Responses emulator with the image generation tool. "
+            "Prints 'READY <project endpoint>' once listening, serves until SIGINT or SIGTERM."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
+    parser.add_argument(
+        "--project", default="demo", help="Foundry project name in the endpoint (default: demo)"
+    )
+    parser.add_argument(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        metavar="KEY",
+        help="accepted api-key (repeatable); with no --api-key/--bearer-token auth is not checked",
+    )
+    parser.add_argument(
+        "--bearer-token",
+        dest="bearer_tokens",
+        action="append",
+        metavar="TOKEN",
+        help="accepted bearer token (repeatable)",
+    )
+    parser.add_argument(
+        "--dialect", choices=("openai", "azure"), default="openai", help="SSE dialect (default: openai)"
+    )
+    parser.add_argument(
+        "--event-delay", type=float, default=0.0, metavar="S", help="seconds between SSE events"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for the rendered images (default: 0)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator from the command line; returns the exit code (0 after SIGINT/SIGTERM).
+
+    Example::
+
+        raise SystemExit(main(["--port", "0", "--dialect", "azure"]))
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        emulator = Emulator(
+            host=args.host,
+            port=args.port,
+            project=args.project,
+            api_keys=args.api_keys,
+            bearer_tokens=args.bearer_tokens,
+            stream_dialect=args.dialect,
+            event_delay=args.event_delay,
+            seed=args.seed,
+        )
+        emulator.start()
+    except (ValueError, OSError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    stop = threading.Event()
+    previous: dict[signal.Signals, Any] = {}
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        sys.stdout.write(f"READY {emulator.endpoint}\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
