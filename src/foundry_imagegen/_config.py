@@ -152,9 +152,12 @@ class TokenCache:
         self._token = None
 
 
-def env_settings(environ: Mapping[str, str]) -> dict[str, str | None]:
-    """The ``from_env()`` settings found in ``environ`` (pure, so both shells and tests share it)."""
-    endpoint = environ.get(ENV_PROJECT_ENDPOINT) or environ.get(ENV_OPENAI_ENDPOINT)
+def env_settings(environ: Mapping[str, str], *, endpoint: str | None = None) -> dict[str, str | None]:
+    """The ``from_env()`` settings found in ``environ`` (pure, so both shells and tests share it).
+
+    An ``endpoint`` given by the caller makes the endpoint variables optional.
+    """
+    endpoint = endpoint or environ.get(ENV_PROJECT_ENDPOINT) or environ.get(ENV_OPENAI_ENDPOINT)
     if not endpoint:
         raise ConfigurationError(
             f"neither {ENV_PROJECT_ENDPOINT} nor {ENV_OPENAI_ENDPOINT} is set. Fix: export "

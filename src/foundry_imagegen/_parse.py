@@ -29,7 +29,7 @@ from .exceptions import (
     ServiceError,
 )
 
-__all__ = ["error_from_payload", "error_from_status", "image_from_call", "parse_response", "request_id_of"]
+__all__ = ["decode_image", "error_from_payload", "error_from_status", "parse_response", "request_id_of"]
 
 #: Error codes that mean "blocked by safety systems" wherever they appear (HTTP body, response.error,
 #: in-stream error event). Never retried: repeating them can get an Azure resource suspended.
@@ -94,6 +94,7 @@ def error_from_payload(
     request_id: str | None,
     body: Any,
     retry_after: float | None = None,
+    should_retry: bool | None = None,
 ) -> ServiceError:
     """The typed error for an error object ``{"code", "message", "param", "type", ...}``.
 
@@ -112,6 +113,8 @@ def error_from_payload(
         "error_type": error_type,
         "request_id": request_id,
         "body": body,
+        "retry_after": retry_after,
+        "should_retry": should_retry,
     }
     if _is_content_filter(code, inner):
         return ContentFilterError(message, categories=_filter_categories(inner), **common)
@@ -131,8 +134,8 @@ def error_from_payload(
     if code in ("rate_limit_exceeded", "429") or status == 429:
         if retry_after is None:
             match = _RETRY_IN_MESSAGE.search(message)
-            retry_after = float(match.group(1)) if match else None
-        return RateLimitError(message, retry_after=retry_after, **common)
+            common["retry_after"] = float(match.group(1)) if match else None
+        return RateLimitError(message, **common)
     if code == "server_error" or (status is not None and status >= 500):
         return ServerError(message, **common)
     if "is not supported with" in message and "image_generation" in message:
@@ -176,6 +179,8 @@ def error_from_http(status: int, headers: Mapping[str, str], content: bytes) -> 
     request_id = request_id_of(headers)
     body = _load_json(content)
     retry_after = retry_after_seconds(headers)
+    verdict = headers.get("x-should-retry", "").strip().lower()
+    should_retry = {"true": True, "false": False}.get(verdict)
     payload = body.get("error") if isinstance(body, Mapping) else None
     if isinstance(payload, str):
         payload = {"message": payload}
@@ -184,13 +189,19 @@ def error_from_http(status: int, headers: Mapping[str, str], content: bytes) -> 
         payload = {"message": text or f"HTTP {status} with an empty body"}
         body = body if body is not None else text
     error = error_from_payload(
-        payload, status=status, request_id=request_id, body=body, retry_after=retry_after
+        payload,
+        status=status,
+        request_id=request_id,
+        body=body,
+        retry_after=retry_after,
+        should_retry=should_retry,
     )
     if status == 429 and not isinstance(error, (RateLimitError, ContentFilterError)):
         # Some gateways put odd codes on 429s; the status is what matters for backing off.
         return RateLimitError(
             error.message,
             retry_after=retry_after,
+            should_retry=should_retry,
             status=status,
             code=error.code,
             param=error.param,
@@ -246,32 +257,33 @@ def raise_for_response_status(
         raise GenerationFailedError(message, status=status, code=reason, request_id=request_id, body=body)
 
 
-def image_from_call(
-    call: ImageGenerationCall,
+def decode_image(
+    item_id: str,
+    encoded: str,
     *,
-    requested_format: str | None,
+    size: str | None = None,
+    revised_prompt: str | None = None,
+    requested_format: str | None = None,
     partial_index: int | None = None,
-    b64: str | None = None,
     request_id: str | None = None,
 ) -> GeneratedImage:
-    """Decode one image; corrupt base64 or bytes of no known image format raise ``InvalidResponseError``."""
-    encoded = b64 if b64 is not None else call.result
+    """Decode one base64 image; corrupt base64 or bytes of no known format raise ``InvalidResponseError``."""
     try:
-        data = decode_base64_image(encoded or "")
+        data = decode_base64_image(encoded)
     except ValueError as exc:
-        raise InvalidResponseError(f"image {call.id}: {exc}", request_id=request_id) from None
+        raise InvalidResponseError(f"image {item_id}: {exc}", request_id=request_id) from None
     fmt = sniff_format(data)
     if fmt is None:
         raise InvalidResponseError(
-            f"image {call.id}: {len(data)} bytes that are not PNG, JPEG or WebP", request_id=request_id
+            f"image {item_id}: {len(data)} bytes that are not PNG, JPEG or WebP", request_id=request_id
         )
     return GeneratedImage(
-        id=call.id,
+        id=item_id,
         data=data,
         format=fmt,
-        size=call.size,
-        revised_prompt=call.revised_prompt,
-        requested_format=requested_format or call.output_format,
+        size=size,
+        revised_prompt=revised_prompt,
+        requested_format=requested_format,
         partial_index=partial_index,
     )
 
@@ -294,7 +306,16 @@ def result_from_response(
         elif not call.result:
             empty.append(call)
         else:
-            images.append(image_from_call(call, requested_format=requested_format, request_id=request_id))
+            images.append(
+                decode_image(
+                    call.id,
+                    call.result,
+                    size=call.size,
+                    revised_prompt=call.revised_prompt,
+                    requested_format=requested_format or call.output_format,
+                    request_id=request_id,
+                )
+            )
     if require_image and not images:
         common: dict[str, Any] = {"status": status, "request_id": request_id, "body": None}
         if failed:

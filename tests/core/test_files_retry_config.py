@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import make_png
 from foundry_imagegen import (
     APIConnectionError,
     ConfigurationError,
@@ -23,6 +22,7 @@ from foundry_imagegen import (
 from foundry_imagegen._config import Secret, TokenCache, env_settings, is_loopback, resolve_endpoint
 from foundry_imagegen._files import atomic_write, image_dimensions, sniff_format, target_path
 from foundry_imagegen._retry import retry_after_seconds
+from testkit import make_png
 
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + bytes.fromhex(
     "ffc0001108002a0040030122000211010311 01".replace(" ", "")

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import make_png
 from foundry_imagegen import (
     AuthenticationError,
     BadRequestError,
@@ -31,6 +30,7 @@ from foundry_imagegen import (
     UnknownOutputItem,
 )
 from foundry_imagegen._parse import error_from_http, parse_response, result_from_response
+from testkit import make_png
 
 HEADERS = {"x-request-id": "req-123", "content-type": "application/json"}
 MISSING_HEADER = {
