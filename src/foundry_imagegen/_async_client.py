@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential
     from azure.core.credentials_async import AsyncTokenCredential
 
-    from ._models import GenerationResult
+    from ._models import GeneratedImage, GenerationResult
+    from ._stream import AsyncImageStream
 
 __all__ = ["AsyncFoundryClient"]
 
@@ -90,8 +91,15 @@ class AsyncFoundryClient(BaseFoundryClient):
             client = AsyncFoundryClient.from_env()
         """
         settings: dict[str, Any] = {
-            k: v for k, v in env_settings(os.environ if environ is None else environ).items() if v is not None
+            k: v
+            for k, v in env_settings(
+                os.environ if environ is None else environ, endpoint=overrides.get("endpoint")
+            ).items()
+            if v is not None
         }
+        if "credential" in overrides or "api_key" in overrides:
+            # An explicit choice of auth replaces whatever the environment offered.
+            settings.pop("api_key", None)
         settings.update(overrides)
         owns_credential = False
         if settings.get("api_key") is None and settings.get("credential") is None:
@@ -162,6 +170,67 @@ class AsyncFoundryClient(BaseFoundryClient):
             request, timeout=timeout, require_image=True, requested_format=resolved.output_format
         )
 
+    def stream(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        previous_response_id: str | None = None,
+        store: bool | None = None,
+        force_image: bool = True,
+        timeout: float | httpx.Timeout | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        on_partial_image: Callable[[GeneratedImage], None] | None = None,
+    ) -> AsyncImageStream:
+        """Stream a generation: partial images as they render, then the final image.
+
+        Returns a context manager; the request is sent on entering it. With ``partial_images`` unset on
+        the tool, one partial is asked for (the service refuses streams with zero). ``on_partial_image``
+        is called with each partial ``GeneratedImage`` as it arrives.
+
+        Example::
+
+            async with client.stream("a fox", tool=ImageGenerationTool(partial_images=2)) as stream:
+                async for image in stream.images():
+                    image.save(f"fox-{image.partial_index}.png", overwrite=True)
+        """
+        from ._stream import AsyncImageStream
+
+        request, resolved = self._prepare(
+            prompt,
+            tool=tool,
+            model=model,
+            instructions=instructions,
+            previous_response_id=previous_response_id,
+            store=store,
+            force_image=force_image,
+            stream=True,
+            extra_body=extra_body,
+        )
+        processor = self._stream_processor(resolved, on_partial_image)
+        return AsyncImageStream(lambda: self._open_stream(request, timeout=timeout), processor)
+
+    async def _open_stream(
+        self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None
+    ) -> httpx.Response:
+        self._check_open()
+        client_request_id = self._new_client_request_id()
+        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_kwargs(sleep=self._sleep)):
+            with attempt:
+                response = await self._send(
+                    request, timeout=timeout, client_request_id=client_request_id, stream=True
+                )
+                if response.status_code >= 400:
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()
+                    self._raise_for_stream_status(response)
+                return response
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
     async def create_response(
         self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None = None
     ) -> GenerationResult:
@@ -191,14 +260,19 @@ class AsyncFoundryClient(BaseFoundryClient):
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _send(
-        self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None, client_request_id: str
+        self,
+        request: ResponsesRequest,
+        *,
+        timeout: float | httpx.Timeout | None,
+        client_request_id: str,
+        stream: bool = False,
     ) -> httpx.Response:
         for auth_attempt in range(2):
             http_request = self._httpx_request(
                 request, token=await self._token(), timeout=timeout, client_request_id=client_request_id
             )
             try:
-                response = await self._http.send(http_request)
+                response = await self._http.send(http_request, stream=stream)
             except httpx.HTTPError as exc:
                 raise map_transport_error(exc) from exc
             if not self._wants_reauth(response.status_code, auth_attempt):

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -20,7 +20,8 @@ from ._version import __version__
 from .exceptions import APIConnectionError, APITimeoutError, ClientClosedError, ConfigurationError
 
 if TYPE_CHECKING:
-    from ._models import GenerationResult
+    from ._models import GeneratedImage, GenerationResult
+    from ._stream import StreamProcessor
 
 log = logging.getLogger("foundry_imagegen")
 
@@ -139,9 +140,12 @@ class BaseFoundryClient:
         return getattr(self._credential, "get_token_info", None) or self._credential.get_token
 
     def __repr__(self) -> str:
+        # getattr: repr may run on a half-built client while a constructor error is being shown.
+        endpoint = getattr(getattr(self, "_endpoint", None), "base_url", None)
         return (
-            f"{type(self).__name__}(endpoint={self._endpoint.base_url!r}, auth={self._auth_kind!r}, "
-            f"model={self._model!r}, image_deployment={self._image_deployment!r})"
+            f"{type(self).__name__}(endpoint={endpoint!r}, auth={getattr(self, '_auth_kind', None)!r}, "
+            f"model={getattr(self, '_model', None)!r}, "
+            f"image_deployment={getattr(self, '_image_deployment', None)!r})"
         )
 
     @property
@@ -247,6 +251,20 @@ class BaseFoundryClient:
             self._tokens.invalidate()
             return True
         return False
+
+    def _stream_processor(
+        self, tool: ImageGenerationTool, on_partial_image: Callable[[GeneratedImage], None] | None
+    ) -> StreamProcessor:
+        from ._stream import StreamProcessor
+
+        return StreamProcessor(requested_format=tool.output_format, on_partial_image=on_partial_image)
+
+    def _raise_for_stream_status(self, response: httpx.Response) -> None:
+        """Raise the typed error of a refused stream request (its body must have been read)."""
+        from ._parse import error_from_http
+
+        log.info("%s %s -> %d", response.request.method, response.request.url, response.status_code)
+        raise error_from_http(response.status_code, response.headers, response.content)
 
     def _finish(
         self,

@@ -20,7 +20,8 @@ from ._tool import ImageGenerationTool
 if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential, TokenCredential
 
-    from ._models import GenerationResult
+    from ._models import GeneratedImage, GenerationResult
+    from ._stream import ImageStream
 
 __all__ = ["FoundryClient"]
 
@@ -83,8 +84,15 @@ class FoundryClient(BaseFoundryClient):
             client = FoundryClient.from_env()
         """
         settings: dict[str, Any] = {
-            k: v for k, v in env_settings(os.environ if environ is None else environ).items() if v is not None
+            k: v
+            for k, v in env_settings(
+                os.environ if environ is None else environ, endpoint=overrides.get("endpoint")
+            ).items()
+            if v is not None
         }
+        if "credential" in overrides or "api_key" in overrides:
+            # An explicit choice of auth replaces whatever the environment offered.
+            settings.pop("api_key", None)
         settings.update(overrides)
         owns_credential = False
         if settings.get("api_key") is None and settings.get("credential") is None:
@@ -155,6 +163,67 @@ class FoundryClient(BaseFoundryClient):
             request, timeout=timeout, require_image=True, requested_format=resolved.output_format
         )
 
+    def stream(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        previous_response_id: str | None = None,
+        store: bool | None = None,
+        force_image: bool = True,
+        timeout: float | httpx.Timeout | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        on_partial_image: Callable[[GeneratedImage], None] | None = None,
+    ) -> ImageStream:
+        """Stream a generation: partial images as they render, then the final image.
+
+        Returns a context manager; the request is sent on entering it. With ``partial_images`` unset on
+        the tool, one partial is asked for (the service refuses streams with zero). ``on_partial_image``
+        is called with each partial ``GeneratedImage`` as it arrives.
+
+        Example::
+
+            with client.stream("a fox", tool=ImageGenerationTool(partial_images=2)) as stream:
+                for image in stream.images():
+                    image.save(f"fox-{image.partial_index}.png", overwrite=True)
+        """
+        from ._stream import ImageStream
+
+        request, resolved = self._prepare(
+            prompt,
+            tool=tool,
+            model=model,
+            instructions=instructions,
+            previous_response_id=previous_response_id,
+            store=store,
+            force_image=force_image,
+            stream=True,
+            extra_body=extra_body,
+        )
+        processor = self._stream_processor(resolved, on_partial_image)
+        return ImageStream(lambda: self._open_stream(request, timeout=timeout), processor)
+
+    def _open_stream(
+        self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None
+    ) -> httpx.Response:
+        self._check_open()
+        client_request_id = self._new_client_request_id()
+        for attempt in tenacity.Retrying(**self._retry.tenacity_kwargs(sleep=self._sleep)):
+            with attempt:
+                response = self._send(
+                    request, timeout=timeout, client_request_id=client_request_id, stream=True
+                )
+                if response.status_code >= 400:
+                    try:
+                        response.read()
+                    finally:
+                        response.close()
+                    self._raise_for_stream_status(response)
+                return response
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
     def create_response(
         self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None = None
     ) -> GenerationResult:
@@ -184,14 +253,19 @@ class FoundryClient(BaseFoundryClient):
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def _send(
-        self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None, client_request_id: str
+        self,
+        request: ResponsesRequest,
+        *,
+        timeout: float | httpx.Timeout | None,
+        client_request_id: str,
+        stream: bool = False,
     ) -> httpx.Response:
         for auth_attempt in range(2):
             http_request = self._httpx_request(
                 request, token=self._token(), timeout=timeout, client_request_id=client_request_id
             )
             try:
-                response = self._http.send(http_request)
+                response = self._http.send(http_request, stream=stream)
             except httpx.HTTPError as exc:
                 raise map_transport_error(exc) from exc
             if not self._wants_reauth(response.status_code, auth_attempt):

@@ -16,6 +16,7 @@ __all__ = [
     "atomic_write",
     "decode_base64_image",
     "image_dimensions",
+    "partial_path",
     "sniff_format",
     "target_path",
 ]
@@ -133,6 +134,17 @@ def target_path(path: str | os.PathLike[str], fmt: ImageFormat | None, *, fix_ex
             )
         return target.with_suffix(_CANONICAL[fmt])
     return target.with_name(target.name + _CANONICAL[fmt])
+
+
+def partial_path(path: str | os.PathLike[str], fmt: ImageFormat | None, index: int) -> Path:
+    """Where partial ``index`` of the image saved at ``path`` goes: ``fox.png`` -> ``fox.partial-0.png``.
+
+    Example::
+
+        partial_path("out/fox.png", "png", 2)  # Path('out/fox.partial-2.png')
+    """
+    final = target_path(path, fmt, fix_extension=True)
+    return final.with_name(f"{final.stem}.partial-{index}{final.suffix}")
 
 
 def atomic_write(path: Path, data: bytes, *, overwrite: bool) -> Path:
