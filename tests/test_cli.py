@@ -197,3 +197,69 @@ def test_module_entry_point_runs() -> None:
         [sys.executable, "-m", "foundry_imagegen", "--version"], capture_output=True, text=True, check=True
     )
     assert done.stdout.startswith("foundry-imagegen ")
+
+
+def test_stream_saves_partials_and_reports_progress(tmp_path: Path) -> None:
+    code, _out, err = run(
+        "generate",
+        "a koi pond",
+        "-o",
+        str(tmp_path / "koi.png"),
+        "--emulator",
+        "--stream",
+        "--partial-images",
+        "2",
+        "--save-partials",
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["koi.partial-0.png", "koi.partial-1.png", "koi.png"]
+    assert "2 partial images" in err
+
+
+def test_stream_without_partials_flag_asks_for_one(tmp_path: Path, foundry_emulator: Emulator) -> None:
+    code, _, err = run(
+        "generate",
+        "x",
+        "-o",
+        str(tmp_path / "x.png"),
+        "--endpoint",
+        foundry_emulator.endpoint,
+        "--api-key",
+        "k",
+        "--orchestrator",
+        "gpt-4.1",
+        "--deployment",
+        "gpt-image-1",
+        "--stream",
+        "--json",
+    )
+    assert code == 0, err
+    [request] = foundry_emulator.requests
+    assert request.json["stream"] is True and request.json["tools"][0]["partial_images"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["x.png"]
+
+
+def test_save_partials_needs_stream(tmp_path: Path) -> None:
+    code, _, err = run("generate", "x", "-o", str(tmp_path / "x.png"), "--emulator", "--save-partials")
+    assert code == 2 and "--stream" in err
+
+
+def test_stream_fault_exits_7_and_writes_nothing(tmp_path: Path, foundry_emulator: Emulator) -> None:
+    foundry_emulator.inject("stream_drop", after=4)
+    code, _, err = run(
+        "generate",
+        "x",
+        "-o",
+        str(tmp_path / "x.png"),
+        "--endpoint",
+        foundry_emulator.endpoint,
+        "--api-key",
+        "k",
+        "--orchestrator",
+        "gpt-4.1",
+        "--deployment",
+        "gpt-image-1",
+        "--stream",
+    )
+    assert code == 7 and "nothing was written" in err
+    assert list(tmp_path.iterdir()) == []

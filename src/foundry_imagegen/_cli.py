@@ -48,7 +48,7 @@ from .exceptions import (
 
 if TYPE_CHECKING:
     from ._client import FoundryClient
-    from ._models import GenerationResult
+    from ._models import GeneratedImage, GenerationResult
 
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
@@ -129,6 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
     tool.add_argument("--moderation", choices=_choices("moderation"))
     tool.add_argument("--model", help="image model sent in the tool (defaults to the deployment)")
     tool.add_argument("--deployment", help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]")
+    tool.add_argument("--input-fidelity", choices=_choices("input_fidelity"))
+    stream = gen.add_argument_group("streaming")
+    stream.add_argument(
+        "--stream", action="store_true", help="stream, showing progress as partial images arrive"
+    )
+    stream.add_argument(
+        "--partial-images", type=int, help="0-3 partial renders to ask for (streaming sends 1 when unset)"
+    )
+    stream.add_argument(
+        "--save-partials",
+        action="store_true",
+        help="with --stream: save NAME.partial-N.EXT next to the output",
+    )
     target = gen.add_argument_group("service")
     target.add_argument("--endpoint", help=f"project or resource endpoint [env {ENV_PROJECT_ENDPOINT}]")
     target.add_argument(
@@ -272,10 +285,25 @@ def _summary(result: GenerationResult, path: str, elapsed: float) -> dict[str, A
 
 def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tool = _tool_from(args)
+    if args.save_partials and not args.stream:
+        raise ConfigurationError("--save-partials needs --stream. Fix: add --stream")
     started = time.monotonic()
-    with _client_for(args, err) as client, _Progress(err, enabled=not (args.quiet or args.json)):
-        result = client.generate(args.prompt, tool=tool)
-    path = result.save(args.output, overwrite=args.overwrite)
+    progress = _Progress(err, enabled=not (args.quiet or args.json))
+    with _client_for(args, err) as client, progress:
+        if not args.stream:
+            result = client.generate(args.prompt, tool=tool)
+            path = result.save(args.output, overwrite=args.overwrite)
+        else:
+            progress.update("streaming: waiting for the first partial image")
+
+            def on_partial(image: GeneratedImage) -> None:
+                progress.update(f"streaming: partial image {(image.partial_index or 0) + 1} received")
+
+            with client.stream(args.prompt, tool=tool, on_partial_image=on_partial) as stream:
+                path = stream.save(args.output, partials=args.save_partials, overwrite=args.overwrite)
+                result = stream.final()
+            if not args.quiet and not args.json:
+                err.write(f"stream: {stream.events_seen} events, {stream.partials_seen} partial images\n")
     elapsed = time.monotonic() - started
     if args.json:
         out.write(json.dumps(_summary(result, str(path), elapsed)) + "\n")
