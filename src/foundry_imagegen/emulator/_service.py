@@ -8,21 +8,34 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from ._agents import AgentStore
 from ._errors import ApiError, azure_error, openai_error
 from ._faults import STREAM_FAULTS, Fault, FaultQueue
+from ._files import FileStore
+from ._inputs import collect_input_images, load_image_ref
 from ._png import Raster
 from ._render import (
+    Scene,
     build_scene,
     encode_image,
     partial_scale,
     render,
+    render_edit,
     resize_nearest,
 )
-from ._tool import ToolSpec, check_tool_fields, resolve_tool
+from ._tool import (
+    FIXED_SIZES,
+    ToolSpec,
+    check_tool_fields,
+    custom_size_problem,
+    is_custom_size_model,
+    resolve_tool,
+)
 from ._wire import (
     image_call_item,
     message_item,
@@ -47,6 +60,7 @@ __all__ = [
 
 IMAGE_HEADER = "x-ms-oai-image-generation-deployment"
 REDACTED_HEADERS = frozenset({"api-key", "authorization"})
+MAX_STORED_IMAGES = 256
 
 API_KEY_MESSAGE = (
     "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key "
@@ -193,7 +207,11 @@ class _Turn:
             self._final = self._render_final(scene, spec)
         return self._final
 
-    def _render_final(self, scene: Any, spec: ToolSpec) -> Raster:
+    def _render_final(self, scene: Scene, spec: ToolSpec) -> Raster:
+        if self.base is not None:
+            return render_edit(
+                self.base, self.mask, scene, spec.width, spec.height, transparent=spec.transparent
+            )
         return render(scene, spec.width, spec.height, transparent=spec.transparent)
 
     def final_b64(self) -> str:
@@ -347,7 +365,10 @@ class Service:
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
         self._responses: dict[str, dict[str, Any]] = {}
-        self._images: dict[str, Raster] = {}  # by response id (its last image) and by ig_ item id
+        # Final images by response id and by ig_ item id, for edits; bounded so a long session stays small.
+        self._images: OrderedDict[str, Raster] = OrderedDict()
+        self.agents = AgentStore(self._check_definition)
+        self.files = FileStore()
 
     # ------------------------------------------------------------------ request log
 
@@ -404,7 +425,73 @@ class Service:
             if req.method == "DELETE":
                 return self._delete_response(m.group(1))
             raise self._method_not_allowed(req)
+        m = re.match(r"^/openai(?:/v1)?/files(?:/([^/]+))?(/content)?$", path)
+        if m:
+            return self._files_route(req, m.group(1), bool(m.group(2)))
+        if project is not None and (path == "/agents" or path.startswith("/agents/")):
+            return self._agents_route(req, path)
         raise azure_error(404, "404", "Resource not found")
+
+    def _json_body(self, req: Request) -> Any:
+        try:
+            return json.loads(req.body) if req.body else None
+        except ValueError:
+            raise azure_error(400, "invalid_request_error", "The request body is not valid JSON.") from None
+
+    def _agents_route(self, req: Request, path: str) -> Reply:
+        parts = path.strip("/").split("/")[1:]
+        agents, method = self.agents, req.method
+        if not parts:
+            if method == "POST":
+                return JsonReply(200, agents.create_agent(self._json_body(req)))
+            if method == "GET":
+                return JsonReply(200, agents.list_agents(req.query))
+        elif len(parts) == 1:
+            if method == "GET":
+                return JsonReply(200, agents.get_agent(parts[0]))
+            if method == "DELETE":
+                return JsonReply(200, agents.delete_agent(parts[0]))
+        elif len(parts) == 2 and parts[1] == "versions":
+            if method == "POST":
+                return JsonReply(200, agents.create_version(parts[0], self._json_body(req)))
+            if method == "GET":
+                return JsonReply(200, agents.list_versions(parts[0], req.query))
+        elif len(parts) == 3 and parts[1] == "versions":
+            if method == "GET":
+                return JsonReply(200, agents.get_version(parts[0], parts[2]))
+            if method == "DELETE":
+                return JsonReply(200, agents.delete_version(parts[0], parts[2]))
+        else:
+            raise azure_error(404, "404", "Resource not found")
+        raise self._method_not_allowed(req)
+
+    def _files_route(self, req: Request, file_id: str | None, content: bool) -> Reply:
+        files, method = self.files, req.method
+        if file_id is None:
+            if method == "POST":
+                return JsonReply(200, files.upload(req.headers.get("content-type", ""), req.body))
+            if method == "GET":
+                items = files.list()
+                first, last = (items[0]["id"], items[-1]["id"]) if items else (None, None)
+                page = {
+                    "object": "list",
+                    "data": items,
+                    "first_id": first,
+                    "last_id": last,
+                    "has_more": False,
+                }
+                return JsonReply(200, page)
+        elif content:
+            if method == "GET":
+                data = files.content(file_id)
+                if data is None:
+                    raise files.not_found(file_id)
+                return BytesReply(200, data, "application/octet-stream")
+        elif method == "GET":
+            return JsonReply(200, files.meta(file_id))
+        elif method == "DELETE":
+            return JsonReply(200, files.delete(file_id))
+        raise self._method_not_allowed(req)
 
     @staticmethod
     def _method_not_allowed(req: Request) -> ApiError:
@@ -571,8 +658,81 @@ class Service:
         reply.pre_delay = pre_delay
         return reply
 
+    def _resolve_agent(self, body: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The referenced agent version's definition and the reference to echo, or (None, None)."""
+        key = "agent_reference" if body.get("agent_reference") is not None else "agent"
+        ref = body.get(key)
+        if ref is None:
+            return None, None
+        if not isinstance(ref, dict) or not isinstance(ref.get("name"), str) or not ref["name"]:
+            raise openai_error(
+                400,
+                f'Invalid \'{key}\': expected {{"type": "agent_reference", "name": ..., "version"?: ...}}.',
+                "invalid_request_error",
+                key,
+                "invalid_value",
+            )
+        if ref.get("type", "agent_reference") != "agent_reference":
+            raise openai_error(
+                400,
+                f"Invalid value: '{ref.get('type')}'. Supported values are: 'agent_reference'.",
+                "invalid_request_error",
+                f"{key}.type",
+                "invalid_value",
+            )
+        version = ref.get("version")
+        details = self.agents.get_version(ref["name"], None if version is None else str(version))
+        echo = {"type": "agent_reference", "name": details["name"], "version": details["version"]}
+        return details["definition"], echo
+
+    def _check_definition(self, definition: Any) -> None:
+        """Validation for agent definitions (``POST /agents...``)."""
+        if not isinstance(definition, dict):
+            raise azure_error(400, "invalid_request_error", "definition must be an object.")
+        kind = definition.get("kind", "prompt")
+        if kind != "prompt":
+            raise azure_error(
+                400,
+                "invalid_request_error",
+                f"Unsupported definition kind '{kind}': the emulator has prompt agents.",
+            )
+        model = definition.get("model")
+        if not isinstance(model, str) or not model:
+            raise azure_error(
+                400, "invalid_request_error", "definition.model is required (a model deployment name)."
+            )
+        tools = definition.get("tools")
+        if tools is None:
+            return
+        if not isinstance(tools, list):
+            raise azure_error(400, "invalid_request_error", "definition.tools must be an array.")
+        for i, tool in enumerate(tools):
+            if not isinstance(tool, dict) or not isinstance(tool.get("type"), str):
+                raise azure_error(400, "invalid_request_error", f"definition.tools[{i}].type is required.")
+            if tool["type"] != "image_generation":
+                continue
+            named = tool.get("model")
+            image_model = self.image_deployments.get(named, named) if isinstance(named, str) else None
+            try:
+                check_tool_fields(
+                    tool, f"definition.tools[{i}]", image_model=image_model, custom_sizes_unknown=True
+                )
+            except ApiError as exc:
+                err = exc.body["error"]
+                raise ApiError(
+                    400,
+                    {
+                        "error": {
+                            "code": "invalid_request_error",
+                            "message": err["message"],
+                            "param": err["param"],
+                        }
+                    },
+                ) from None
+
     def _prepare(self, body: dict[str, Any], req: Request) -> _Turn:
-        tools = body.get("tools")
+        definition, agent_echo = self._resolve_agent(body)
+        tools = definition.get("tools") if definition is not None else body.get("tools")
         if tools is None:
             tools = []
         if not isinstance(tools, list):
@@ -616,7 +776,7 @@ class Service:
                     "model",
                     "invalid_value",
                 )
-        model = body.get("model")
+        model = definition.get("model") if definition is not None else body.get("model")
         if model is None or model == "":
             raise openai_error(
                 400,
@@ -637,14 +797,35 @@ class Service:
                 "input",
                 "invalid_type",
             )
-        instructions = body.get("instructions")
+        previous = self._previous_response_image(body.get("previous_response_id"))
+        instructions = definition.get("instructions") if definition is not None else body.get("instructions")
         spec: ToolSpec | None = None
         tools_echo = [dict(t) for t in tools]
+        base: Raster | None = None
+        mask: Raster | None = None
         if image_indexes:
             assert deployment is not None and image_model is not None
             first = image_indexes[0]
             spec = resolve_tool(tools[first], first, deployment=deployment, image_model=image_model)
             tools_echo[first] = spec.echo
+            inputs = collect_input_images(body.get("input"), self.files.content, self._image_by_id)
+            base = inputs[-1].raster if inputs else previous
+            if spec.action == "edit" and base is None:
+                raise openai_error(
+                    400,
+                    "Invalid value: 'edit'. action 'edit' needs an input image (input_image, an earlier "
+                    "image_generation_call or previous_response_id).",
+                    "invalid_request_error",
+                    f"tools[{first}].action",
+                    "invalid_value",
+                )
+            if spec.action == "generate":
+                base = None
+            if base is not None:
+                mask = self._load_mask(spec, base)
+                if spec.size_is_auto:
+                    w, h = self._auto_edit_size(base, image_model)
+                    spec = replace(spec, width=w, height=h)
         return _Turn(
             body=body,
             response_id=new_id("resp"),
@@ -655,7 +836,63 @@ class Service:
             tools_echo=tools_echo,
             spec=spec,
             seed=self.seed,
+            agent_reference=agent_echo,
+            base=base,
+            mask=mask,
         )
+
+    def _previous_response_image(self, previous_id: Any) -> Raster | None:
+        if previous_id is None:
+            return None
+        with self._lock:
+            known = isinstance(previous_id, str) and previous_id in self._responses
+            image = self._images.get(previous_id) if known else None
+        if not known:
+            raise openai_error(
+                404,
+                f"Previous response with id '{previous_id}' not found.",
+                "invalid_request_error",
+                "previous_response_id",
+                "previous_response_not_found",
+            )
+        return image
+
+    def _image_by_id(self, item_id: str) -> Raster | None:
+        with self._lock:
+            return self._images.get(item_id)
+
+    def _load_mask(self, spec: ToolSpec, base: Raster) -> Raster | None:
+        if spec.mask is None:
+            return None
+        param = f"tools[{spec.index}].input_image_mask"
+        mask = load_image_ref(spec.mask, param, self.files.content)
+        if mask.channels != 4:
+            raise openai_error(
+                400,
+                "Invalid mask: the mask must be a PNG with an alpha channel (alpha 0 marks editable pixels).",
+                "invalid_request_error",
+                param,
+                "invalid_value",
+            )
+        if (mask.width, mask.height) != (base.width, base.height):
+            raise openai_error(
+                400,
+                f"Invalid mask: its size {mask.width}x{mask.height} must match the image size "
+                f"{base.width}x{base.height}.",
+                "invalid_request_error",
+                param,
+                "invalid_value",
+            )
+        return mask
+
+    @staticmethod
+    def _auto_edit_size(base: Raster, image_model: str) -> tuple[int, int]:
+        size = f"{base.width}x{base.height}"
+        if size in FIXED_SIZES:
+            return base.width, base.height
+        if is_custom_size_model(image_model) and custom_size_problem(base.width, base.height) is None:
+            return base.width, base.height
+        return 1024, 1024
 
     def _store(
         self, turn: _Turn, response: dict[str, Any], raster: Raster | None, item_id: str | None
@@ -668,6 +905,8 @@ class Service:
                 self._images[turn.response_id] = raster
                 if item_id is not None:
                     self._images[item_id] = raster
+                while len(self._images) > MAX_STORED_IMAGES:
+                    self._images.popitem(last=False)
 
     def _content_filter(self, fault: Fault) -> ApiError:
         category = fault.params["category"]

@@ -12,7 +12,15 @@ from typing import Any
 from ._errors import ApiError, openai_error
 from ._render import PILLOW_HINT, pillow_available
 
-__all__ = ["FIXED_SIZES", "ToolSpec", "check_tool_fields", "parse_size", "resolve_tool"]
+__all__ = [
+    "FIXED_SIZES",
+    "ToolSpec",
+    "check_tool_fields",
+    "custom_size_problem",
+    "is_custom_size_model",
+    "parse_size",
+    "resolve_tool",
+]
 
 FIXED_SIZES = ("1024x1024", "1024x1536", "1536x1024")
 
@@ -60,7 +68,7 @@ def parse_size(size: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _custom_size_problem(w: int, h: int) -> str | None:
+def custom_size_problem(w: int, h: int) -> str | None:
     # Azure's gpt-image-2 rules (protocol §3): multiples of 16, aspect 1:3..3:1, long edge <= 3840,
     # 655,360..8,294,400 pixels.
     if w % 16 or h % 16:
@@ -150,7 +158,7 @@ def check_tool_fields(
         if parsed is None:
             raise _invalid(f"{prefix}.size", size, fixed)
         if is_custom_size_model(effective_model) or (custom_sizes_unknown and effective_model is None):
-            problem = _custom_size_problem(*parsed)
+            problem = custom_size_problem(*parsed)
             if problem:
                 raise _invalid(f"{prefix}.size", size, f"{fixed}, or WIDTHxHEIGHT where {problem}")
         else:

@@ -1,0 +1,189 @@
+"""Foundry prompt agents: named, immutable versions (protocol §1.4)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import ApiError, azure_error
+
+__all__ = ["AgentStore", "paginate", "valid_agent_name"]
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def valid_agent_name(name: str) -> bool:
+    """1–63 characters, alphanumeric at both ends, hyphens allowed inside."""
+    return bool(_NAME_RE.match(name))
+
+
+def paginate(items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:
+    """An OpenAI-style list page honouring ``limit`` (1–100, default 20), ``order``, ``after`` and ``before``.
+
+    ``items`` must be in creation order; ``order`` defaults to ``desc`` as in the Foundry API.
+    """
+    order = query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise azure_error(400, "invalid_request_error", "order must be 'asc' or 'desc'.")
+    try:
+        limit = int(query.get("limit", "20"))
+    except ValueError:
+        raise azure_error(400, "invalid_request_error", "limit must be an integer.") from None
+    if not 1 <= limit <= 100:
+        raise azure_error(400, "invalid_request_error", "limit must be between 1 and 100.")
+    ordered = items if order == "asc" else list(reversed(items))
+    ids = [str(i["id"]) for i in ordered]
+    start, end = 0, len(ordered)
+    if "after" in query and query["after"] in ids:
+        start = ids.index(query["after"]) + 1
+    if "before" in query and query["before"] in ids:
+        end = ids.index(query["before"])
+    window = ordered[start:end]
+    page = window[:limit]
+    return {
+        "object": "list",
+        "data": page,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+        "has_more": len(window) > limit,
+    }
+
+
+@dataclass
+class _Agent:
+    name: str
+    versions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    next_version: int = 1
+
+
+class AgentStore:
+    """Thread-safe agent registry. ``check_definition`` validates a definition or raises :class:`ApiError`."""
+
+    def __init__(self, check_definition: Callable[[Any], None]) -> None:
+        self._check_definition = check_definition
+        self._lock = threading.Lock()
+        self._agents: dict[str, _Agent] = {}
+
+    @staticmethod
+    def _agent_object(agent: _Agent) -> dict[str, Any]:
+        latest = list(agent.versions.values())[-1]
+        return {"object": "agent", "id": agent.name, "name": agent.name, "versions": {"latest": latest}}
+
+    def _validate_body(self, name: Any, body: Any) -> None:
+        if not isinstance(name, str) or not valid_agent_name(name):
+            raise azure_error(
+                400,
+                "invalid_request_error",
+                f"Invalid agent name {name!r}: use 1-63 letters, digits or hyphens, starting and ending "
+                "with a letter or digit.",
+            )
+        if not isinstance(body, dict):
+            raise azure_error(400, "invalid_request_error", "The request body must be a JSON object.")
+        if "definition" not in body:
+            raise azure_error(400, "invalid_request_error", "Missing required property 'definition'.")
+        self._check_definition(body["definition"])
+        description = body.get("description")
+        if description is not None and not isinstance(description, str):
+            raise azure_error(400, "invalid_request_error", "description must be a string.")
+        metadata = body.get("metadata")
+        if metadata is not None:
+            if not isinstance(metadata, dict) or len(metadata) > 16:
+                raise azure_error(
+                    400, "invalid_request_error", "metadata must be an object with at most 16 pairs."
+                )
+            for k, v in metadata.items():
+                if not isinstance(v, str) or len(k) > 64 or len(v) > 512:
+                    raise azure_error(
+                        400,
+                        "invalid_request_error",
+                        "metadata keys must be <= 64 chars and values strings <= 512.",
+                    )
+
+    def create_version(self, name: Any, body: Any) -> dict[str, Any]:
+        """``POST /agents/{name}/versions``: a new immutable version (creating the agent if needed)."""
+        self._validate_body(name, body)
+        assert isinstance(name, str) and isinstance(body, dict)
+        with self._lock:
+            agent = self._agents.setdefault(name, _Agent(name))
+            version = str(agent.next_version)
+            agent.next_version += 1
+            details = {
+                "object": "agent.version",
+                "id": f"{name}:{version}",
+                "name": name,
+                "version": version,
+                "description": body.get("description"),
+                "created_at": int(time.time()),
+                "definition": body["definition"],
+                "metadata": body.get("metadata") or {},
+                "status": "active",
+            }
+            agent.versions[version] = details
+            return details
+
+    def create_agent(self, body: Any) -> dict[str, Any]:
+        """``POST /agents``: create the agent, or add a version when it exists."""
+        name = body.get("name") if isinstance(body, dict) else None
+        self.create_version(name, body)
+        return self.get_agent(str(name))
+
+    def get_agent(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            agent = self._agents.get(name)
+            if agent is None:
+                raise self.not_found(name)
+            return self._agent_object(agent)
+
+    def list_agents(self, query: Mapping[str, str]) -> dict[str, Any]:
+        with self._lock:
+            items = [self._agent_object(a) for a in self._agents.values()]
+        return paginate(items, query)
+
+    def get_version(self, name: str, version: str | None) -> dict[str, Any]:
+        """A version's details; ``version=None`` means the latest."""
+        with self._lock:
+            agent = self._agents.get(name)
+            if agent is None:
+                raise self.not_found(name)
+            if version is None:
+                return list(agent.versions.values())[-1]
+            details = agent.versions.get(version)
+            if details is None:
+                raise self.not_found(name, version)
+            return details
+
+    def list_versions(self, name: str, query: Mapping[str, str]) -> dict[str, Any]:
+        with self._lock:
+            agent = self._agents.get(name)
+            if agent is None:
+                raise self.not_found(name)
+            items = list(agent.versions.values())
+        return paginate(items, query)
+
+    def delete_version(self, name: str, version: str) -> dict[str, Any]:
+        with self._lock:
+            agent = self._agents.get(name)
+            if agent is None:
+                raise self.not_found(name)
+            if agent.versions.pop(version, None) is None:
+                raise self.not_found(name, version)
+            if not agent.versions:
+                # An agent without versions cannot be used or shown, so it goes too.
+                del self._agents[name]
+        return {"object": "agent.version.deleted", "name": name, "version": version, "deleted": True}
+
+    def delete_agent(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            if self._agents.pop(name, None) is None:
+                raise self.not_found(name)
+        return {"object": "agent.deleted", "name": name, "deleted": True}
+
+    @staticmethod
+    def not_found(name: str, version: str | None = None) -> ApiError:
+        if version is None:
+            return azure_error(404, "not_found", f"Agent '{name}' not found.")
+        return azure_error(404, "not_found", f"Agent '{name}' version '{version}' not found.")
