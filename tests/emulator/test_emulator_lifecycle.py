@@ -259,7 +259,11 @@ def test_pytest_plugin_fixtures(pytester: pytest.Pytester) -> None:
             assert not a.running and not b.running
         """
     )
-    result = pytester.runpytest("-p", "foundry_imagegen.emulator.pytest_plugin", "-p", "no:cacheprovider")
+    # Block the pytest11 entry point (active when the package is installed) so the explicit -p does
+    # not register the same module twice; this way the test runs installed or not.
+    result = pytester.runpytest(
+        "-p", "no:foundry_imagegen", "-p", "foundry_imagegen.emulator.pytest_plugin", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=3)
 
 
@@ -332,3 +336,15 @@ def test_importing_the_emulator_does_not_import_pillow_or_the_sdk() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_pytest11_entry_point_provides_the_fixtures(pytester: pytest.Pytester) -> None:
+    from importlib.metadata import entry_points
+
+    if not any(
+        ep.value == "foundry_imagegen.emulator.pytest_plugin" for ep in entry_points(group="pytest11")
+    ):
+        pytest.skip("package not installed, so its pytest11 entry point is not registered")
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile("def test_it(foundry_emulator):\n    assert foundry_emulator.running\n")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
