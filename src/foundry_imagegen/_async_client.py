@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 import tenacity
@@ -14,17 +15,22 @@ import tenacity
 from ._base import _UNSET, BaseFoundryClient, map_transport_error
 from ._config import env_settings
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
-from ._request import InputLike, ResponsesRequest
+from ._request import ApiCall, InputLike, ResponsesRequest
 from ._tool import ImageGenerationTool
 
 if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential
     from azure.core.credentials_async import AsyncTokenCredential
 
+    from ._agents import AgentReference, AgentVersion
+    from ._inputs import ImageInput
     from ._models import GeneratedImage, GenerationResult
+    from ._resources import AsyncAgents, AsyncFiles
     from ._stream import AsyncImageStream
 
 __all__ = ["AsyncFoundryClient"]
+
+T = TypeVar("T")
 
 
 class AsyncFoundryClient(BaseFoundryClient):
@@ -58,6 +64,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         scope: str = DEFAULT_SCOPE,
         http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        agent_field: Literal["agent_reference", "agent"] = "agent_reference",
     ) -> None:
         super().__init__(
             endpoint,
@@ -69,6 +76,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             max_retries=max_retries,
             max_retry_wait=max_retry_wait,
             scope=scope,
+            agent_field=agent_field,
         )
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
         self._owns_http = http_client is None
@@ -132,6 +140,30 @@ class AsyncFoundryClient(BaseFoundryClient):
             if close is not None:
                 await close()
 
+    @property
+    def agents(self) -> AsyncAgents:
+        """Foundry prompt agents of the project: create versions, get, list, delete, ephemeral.
+
+        Example::
+
+            version = await client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        """
+        from ._resources import AsyncAgents
+
+        return AsyncAgents(self)
+
+    @property
+    def files(self) -> AsyncFiles:
+        """The Files API, for image inputs and masks referenced by id.
+
+        Example::
+
+            uploaded = await client.files.upload("photo.png")
+        """
+        from ._resources import AsyncFiles
+
+        return AsyncFiles(self)
+
     async def generate(
         self,
         prompt: InputLike,
@@ -139,36 +171,101 @@ class AsyncFoundryClient(BaseFoundryClient):
         tool: ImageGenerationTool | Mapping[str, Any] | None = None,
         model: str | None = None,
         instructions: str | None = None,
+        images: Sequence[ImageInput] | None = None,
+        mask: ImageInput | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
         previous_response_id: str | None = None,
         store: bool | None = None,
-        force_image: bool = True,
+        force_image: bool | None = None,
+        upload_images: bool = False,
         timeout: float | httpx.Timeout | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GenerationResult:
         """Ask for an image and return it decoded; raises instead of returning an empty result.
 
-        ``force_image`` sends ``tool_choice={"type": "image_generation"}`` so the model cannot answer
-        in text only. ``timeout=None`` uses the client's timeout.
+        ``images`` are input images (bytes, paths, URLs, ``FileId``s or earlier ``GeneratedImage``s),
+        sent inline or, with ``upload_images=True``, through the Files API; ``mask`` marks where to edit
+        the first one. ``agent`` names a stored agent instead of ``model``. ``force_image`` (default: on
+        for direct calls) sends ``tool_choice={"type": "image_generation"}``. ``timeout=None`` uses the
+        client's timeout.
 
         Example::
 
             result = await client.generate("a koi pond, ukiyo-e", tool=ImageGenerationTool(quality="low"))
             result.save("koi.png")
         """
-        request, resolved = self._prepare(
+        request, resolved = await self._build(
             prompt,
             tool=tool,
             model=model,
             instructions=instructions,
+            images=images,
+            mask=mask,
+            agent=agent,
             previous_response_id=previous_response_id,
             store=store,
             force_image=force_image,
+            upload_images=upload_images,
             stream=False,
             extra_body=extra_body,
         )
         return await self._execute(
-            request, timeout=timeout, require_image=True, requested_format=resolved.output_format
+            self._api_call(request),
+            lambda response: self._finish(response, require_image=True, requested_format=resolved.output_format),
+            timeout=timeout,
         )
+
+    async def edit(
+        self,
+        previous: GenerationResult | ImageInput,
+        prompt: str,
+        *,
+        mask: ImageInput | None = None,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
+        via: Literal["auto", "previous_response_id", "input_image"] = "auto",
+        store: bool | None = None,
+        force_image: bool | None = None,
+        upload_images: bool = False,
+        timeout: float | httpx.Timeout | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> GenerationResult:
+        """Edit an image, or continue from an earlier result; ``result.edited_via`` says how.
+
+        A stored earlier result is continued with ``previous_response_id`` (the service keeps the
+        context); otherwise its image is sent again as an input image. ``previous`` may also be any
+        image input (bytes, path, URL, ``FileId``, ``GeneratedImage``).
+
+        Example::
+
+            first = await client.generate("a cottage in a meadow", store=True)
+            second = await client.edit(first, "make it winter")
+            third = await client.edit(second, "add smoke from the chimney", mask="chimney-mask.png")
+        """
+        from ._inputs import check_mask, plan_edit, resolve_image
+
+        plan = plan_edit(previous, via=via)
+        images = [plan.image] if plan.image is not None else None
+        if mask is not None and plan.base is not None and images is None:
+            check_mask(resolve_image(mask, param="mask"), resolve_image(plan.base))
+        result = await self.generate(
+            prompt,
+            tool=tool,
+            model=model,
+            instructions=instructions,
+            images=images,
+            mask=mask,
+            agent=agent,
+            previous_response_id=plan.previous_response_id,
+            store=store,
+            force_image=force_image,
+            upload_images=upload_images,
+            timeout=timeout,
+            extra_body=extra_body,
+        )
+        return dataclasses.replace(result, edited_via=plan.via)
 
     def stream(
         self,
@@ -177,18 +274,22 @@ class AsyncFoundryClient(BaseFoundryClient):
         tool: ImageGenerationTool | Mapping[str, Any] | None = None,
         model: str | None = None,
         instructions: str | None = None,
+        images: Sequence[ImageInput] | None = None,
+        mask: ImageInput | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
         previous_response_id: str | None = None,
         store: bool | None = None,
-        force_image: bool = True,
+        force_image: bool | None = None,
+        upload_images: bool = False,
         timeout: float | httpx.Timeout | None = None,
         extra_body: Mapping[str, Any] | None = None,
         on_partial_image: Callable[[GeneratedImage], None] | None = None,
     ) -> AsyncImageStream:
         """Stream a generation: partial images as they render, then the final image.
 
-        Returns a context manager; the request is sent on entering it. With ``partial_images`` unset on
+        Returns a context manager; the request is built and sent on entering it. With ``partial_images`` unset on
         the tool, one partial is asked for (the service refuses streams with zero). ``on_partial_image``
-        is called with each partial ``GeneratedImage`` as it arrives.
+        is called with each partial ``GeneratedImage`` as it arrives. Other arguments as ``generate``.
 
         Example::
 
@@ -198,38 +299,29 @@ class AsyncFoundryClient(BaseFoundryClient):
         """
         from ._stream import AsyncImageStream
 
-        request, resolved = self._prepare(
-            prompt,
-            tool=tool,
-            model=model,
-            instructions=instructions,
-            previous_response_id=previous_response_id,
-            store=store,
-            force_image=force_image,
-            stream=True,
-            extra_body=extra_body,
-        )
-        processor = self._stream_processor(resolved, on_partial_image)
-        return AsyncImageStream(lambda: self._open_stream(request, timeout=timeout), processor)
+        processor = self._stream_processor(on_partial_image)
 
-    async def _open_stream(
-        self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None
-    ) -> httpx.Response:
-        self._check_open()
-        client_request_id = self._new_client_request_id()
-        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_kwargs(sleep=self._sleep)):
-            with attempt:
-                response = await self._send(
-                    request, timeout=timeout, client_request_id=client_request_id, stream=True
-                )
-                if response.status_code >= 400:
-                    try:
-                        await response.aread()
-                    finally:
-                        await response.aclose()
-                    self._raise_for_stream_status(response)
-                return response
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+        async def open_stream() -> httpx.Response:
+            # Built on entering the block, like the request itself: uploads and agent lookups are I/O.
+            request, resolved = await self._build(
+                prompt,
+                tool=tool,
+                model=model,
+                instructions=instructions,
+                images=images,
+                mask=mask,
+                agent=agent,
+                previous_response_id=previous_response_id,
+                store=store,
+                force_image=force_image,
+                upload_images=upload_images,
+                stream=True,
+                extra_body=extra_body,
+            )
+            processor.requested_format = resolved.output_format
+            return await self._open_stream(self._api_call(request), timeout=timeout)
+
+        return AsyncImageStream(open_stream, processor)
 
     async def create_response(
         self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None = None
@@ -241,27 +333,74 @@ class AsyncFoundryClient(BaseFoundryClient):
             req = tool.build_request("a cat", model="gpt-4.1")
             (await client.create_response(req)).images
         """
-        return await self._execute(request, timeout=timeout, require_image=False, requested_format=None)
+        return await self._execute(
+            self._api_call(request),
+            lambda response: self._finish(response, require_image=False, requested_format=None),
+            timeout=timeout,
+        )
+
+    async def _build(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None,
+        images: Sequence[ImageInput] | None,
+        mask: ImageInput | None,
+        agent: str | AgentReference | AgentVersion | None,
+        upload_images: bool,
+        **kwargs: Any,
+    ) -> tuple[ResponsesRequest, ImageGenerationTool]:
+        # The I/O steps a request may need first (uploads, reading an agent's tool); the rest is core.
+        resolved_images, resolved_mask = self._resolve_inputs(images, mask)
+        if upload_images:
+            resolved_images = [await self.files.upload_resolved(image) for image in resolved_images]
+            resolved_mask = await self.files.upload_resolved(resolved_mask) if resolved_mask is not None else None
+        ref, agent_tool = self._agent_parts(agent)
+        if ref is not None and self._needs_agent_lookup(tool, agent_tool):
+            agent_tool = self._remember_agent_tool(ref, await self.agents.resolve(ref))
+        return self._prepare(
+            prompt,
+            tool=tool,
+            images=resolved_images,
+            mask=resolved_mask,
+            agent=ref,
+            agent_tool=agent_tool,
+            **kwargs,
+        )
 
     async def _execute(
         self,
-        request: ResponsesRequest,
+        call: ApiCall,
+        parse: Callable[[httpx.Response], T],
         *,
-        timeout: float | httpx.Timeout | None,
-        require_image: bool,
-        requested_format: str | None,
-    ) -> GenerationResult:
+        timeout: float | httpx.Timeout | None = None,
+    ) -> T:
         self._check_open()
         client_request_id = self._new_client_request_id()
         async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_kwargs(sleep=self._sleep)):
             with attempt:
-                response = await self._send(request, timeout=timeout, client_request_id=client_request_id)
-                return self._finish(response, require_image=require_image, requested_format=requested_format)
+                response = await self._send(call, timeout=timeout, client_request_id=client_request_id)
+                return parse(response)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def _open_stream(self, call: ApiCall, *, timeout: float | httpx.Timeout | None) -> httpx.Response:
+        self._check_open()
+        client_request_id = self._new_client_request_id()
+        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_kwargs(sleep=self._sleep)):
+            with attempt:
+                response = await self._send(call, timeout=timeout, client_request_id=client_request_id, stream=True)
+                if response.status_code >= 400:
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()
+                    self._raise_for_stream_status(response)
+                return response
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _send(
         self,
-        request: ResponsesRequest,
+        call: ApiCall,
         *,
         timeout: float | httpx.Timeout | None,
         client_request_id: str,
@@ -269,7 +408,7 @@ class AsyncFoundryClient(BaseFoundryClient):
     ) -> httpx.Response:
         for auth_attempt in range(2):
             http_request = self._httpx_request(
-                request, token=await self._token(), timeout=timeout, client_request_id=client_request_id
+                call, token=await self._token(), timeout=timeout, client_request_id=client_request_id
             )
             try:
                 response = await self._http.send(http_request, stream=stream)
@@ -284,6 +423,4 @@ class AsyncFoundryClient(BaseFoundryClient):
         if self._auth_kind != "token-credential":
             return None
         now = time.time()
-        return self._tokens.current(now=now) or self._tokens.store(
-            await self._token_source()(self._scope), now=now
-        )
+        return self._tokens.current(now=now) or self._tokens.store(await self._token_source()(self._scope), now=now)

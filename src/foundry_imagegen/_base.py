@@ -6,20 +6,22 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from ._config import EndpointInfo, Secret, TokenCache, resolve_endpoint
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
-from ._request import InputLike, ResponsesRequest, build_responses_request
+from ._request import ApiCall, InputLike, ResponsesRequest, build_responses_request, with_images
 from ._retry import RetryPolicy
 from ._tool import ImageGenerationTool
 from ._version import __version__
 from .exceptions import APIConnectionError, APITimeoutError, ClientClosedError, ConfigurationError
 
 if TYPE_CHECKING:
+    from ._agents import AgentReference, AgentVersion
+    from ._inputs import ImageInput, ResolvedImage
     from ._models import GeneratedImage, GenerationResult
     from ._stream import StreamProcessor
 
@@ -80,6 +82,7 @@ class BaseFoundryClient:
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         scope: str = DEFAULT_SCOPE,
+        agent_field: Literal["agent_reference", "agent"] = "agent_reference",
     ) -> None:
         self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
@@ -89,9 +92,7 @@ class BaseFoundryClient:
         self._image_deployment = image_deployment
         self._timeout = DEFAULT_TIMEOUT if timeout is _UNSET else as_timeout(timeout)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(
-                f"max_retries={max_retries!r}. Fix: an integer >= 0 (0 disables retries)"
-            )
+            raise ConfigurationError(f"max_retries={max_retries!r}. Fix: an integer >= 0 (0 disables retries)")
         self._retry = RetryPolicy(max_retries=max_retries, max_wait=max_retry_wait)
         if not scope or not scope.startswith("https://"):
             raise ConfigurationError(f"scope={scope!r}. Fix: e.g. {DEFAULT_SCOPE!r}")
@@ -99,6 +100,10 @@ class BaseFoundryClient:
         self._tokens = TokenCache()
         self._closed = False
         self._owns_credential = False
+        if agent_field not in ("agent_reference", "agent"):
+            raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' (default) or 'agent'")
+        self._agent_field = agent_field
+        self._agent_tools: dict[tuple[str, str | None], ImageGenerationTool | None] = {}
 
     def _check_auth(self, credential: Any, api_key: str | None) -> tuple[AuthKind, Any, Secret | None]:
         name = type(self).__name__
@@ -171,9 +176,58 @@ class BaseFoundryClient:
     def _check_open(self) -> None:
         if self._closed:
             raise ClientClosedError(
-                f"this {type(self).__name__} is closed. Fix: create a new client, or use it inside its "
-                "with-block"
+                f"this {type(self).__name__} is closed. Fix: create a new client, or use it inside its with-block"
             )
+
+    def _project_url(self, what: str) -> str:
+        if self._endpoint.project_url is None:
+            raise ConfigurationError(
+                f"{what} needs a Foundry project endpoint, but this client points at {self._endpoint.base_url!r}. "
+                "Fix: use 'https://<resource>.services.ai.azure.com/api/projects/<project>'"
+            )
+        return self._endpoint.project_url
+
+    def _resolve_inputs(
+        self, images: Sequence[ImageInput] | None, mask: ImageInput | None
+    ) -> tuple[list[ResolvedImage], ResolvedImage | None]:
+        from ._inputs import check_mask, resolve_image
+
+        resolved = [resolve_image(image, param=f"images[{index}]") for index, image in enumerate(images or ())]
+        resolved_mask = resolve_image(mask, param="mask") if mask is not None else None
+        if resolved_mask is not None:
+            check_mask(resolved_mask, resolved[0] if resolved else None)
+        return resolved, resolved_mask
+
+    def _agent_parts(
+        self, agent: str | AgentReference | AgentVersion | None
+    ) -> tuple[AgentReference | None, ImageGenerationTool | None]:
+        """The reference to send and, when already known, the agent's own image tool."""
+        if agent is None:
+            return None, None
+        from ._agents import AgentReference, AgentVersion
+
+        if isinstance(agent, AgentVersion):
+            return agent.reference, agent.image_tool
+        if isinstance(agent, AgentReference):
+            return agent, self._agent_tools.get((agent.name, agent.version))
+        if isinstance(agent, str):
+            ref = AgentReference(name=agent)
+            return ref, self._agent_tools.get((ref.name, None))
+        raise ConfigurationError(
+            f"agent is a {type(agent).__name__}. Fix: pass an agent name, an AgentReference or an AgentVersion"
+        )
+
+    def _needs_agent_lookup(
+        self, tool: ImageGenerationTool | Mapping[str, Any] | None, agent_tool: ImageGenerationTool | None
+    ) -> bool:
+        # Only when nobody named the image deployment do we ask the service for the agent's tool.
+        explicit = ImageGenerationTool.coerce(tool).deployment
+        return explicit is None and self._image_deployment is None and agent_tool is None
+
+    def _remember_agent_tool(self, ref: AgentReference, version: AgentVersion | None) -> ImageGenerationTool | None:
+        tool = version.image_tool if version is not None else None
+        self._agent_tools[(ref.name, ref.version)] = tool
+        return tool
 
     def _prepare(
         self,
@@ -184,14 +238,29 @@ class BaseFoundryClient:
         instructions: str | None,
         previous_response_id: str | None,
         store: bool | None,
-        force_image: bool,
+        force_image: bool | None,
         stream: bool,
         extra_body: Mapping[str, Any] | None,
+        images: Sequence[ResolvedImage] = (),
+        mask: ResolvedImage | None = None,
+        agent: AgentReference | None = None,
+        agent_tool: ImageGenerationTool | None = None,
     ) -> tuple[ResponsesRequest, ImageGenerationTool]:
         resolved = ImageGenerationTool.coerce(tool).with_defaults(deployment=self._image_deployment)
+        if agent_tool is not None and resolved.deployment is None:
+            resolved = resolved.replace(deployment=agent_tool.deployment)
+        if mask is not None:
+            if agent is not None:
+                raise ConfigurationError(
+                    "mask= cannot be sent with agent=: the mask is part of the image tool, and an agent's tool "
+                    "comes from its stored definition. Fix: edit with a direct call (model=...) instead"
+                )
+            resolved = resolved.replace(input_image_mask=mask.mask_param())
+        if force_image is None:
+            force_image = agent is None  # an agent's definition decides its own tool use
         request = build_responses_request(
             resolved,
-            prompt,
+            with_images(prompt, images),
             model=model or self._model,
             instructions=instructions,
             tool_choice="image_generation" if force_image else None,
@@ -199,8 +268,15 @@ class BaseFoundryClient:
             store=store,
             stream=stream,
             extra_body=extra_body,
+            agent=agent,
+            agent_field=self._agent_field,
         )
-        return request, resolved
+        return request, agent_tool if agent is not None and agent_tool is not None else resolved
+
+    def _api_call(self, request: ResponsesRequest) -> ApiCall:
+        return ApiCall(
+            request.method, self._endpoint.base_url + request.path, json=request.json, headers=request.headers
+        )
 
     def _auth_headers(self, token: str | None) -> dict[str, str]:
         if self._auth_kind == "api-key":
@@ -213,7 +289,7 @@ class BaseFoundryClient:
 
     def _httpx_request(
         self,
-        request: ResponsesRequest,
+        call: ApiCall,
         *,
         token: str | None,
         timeout: float | httpx.Timeout | None,
@@ -221,20 +297,33 @@ class BaseFoundryClient:
     ) -> httpx.Request:
         headers = {
             "User-Agent": USER_AGENT,
-            "Content-Type": "application/json",
             "Accept": "application/json",
             "x-ms-client-request-id": client_request_id,
-            **request.headers,
+            **call.headers,
             **self._auth_headers(token),
         }
-        content = json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
         effective = self._timeout if timeout is None else as_timeout(timeout)
-        url = self._endpoint.base_url + request.path
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("request %s %s headers=%s", request.method, url, redacted(headers))
-        # Set per request so an injected httpx client's 5 s default never cuts a generation short.
+            log.debug("request %s %s headers=%s", call.method, call.url, redacted(headers))
+        # The timeout is set per request so an injected httpx client's 5 s default never cuts a
+        # generation short.
+        extensions = {"timeout": effective.as_dict()}
+        if call.files is not None:
+            return httpx.Request(
+                call.method,
+                call.url,
+                params=call.params,
+                headers=headers,
+                files=call.files,
+                data=call.data,
+                extensions=extensions,
+            )
+        content = None
+        if call.json is not None:
+            headers["Content-Type"] = "application/json"
+            content = json.dumps(call.json, separators=(",", ":"), ensure_ascii=False).encode()
         return httpx.Request(
-            request.method, url, headers=headers, content=content, extensions={"timeout": effective.as_dict()}
+            call.method, call.url, params=call.params, headers=headers, content=content, extensions=extensions
         )
 
     def _new_client_request_id(self) -> str:
@@ -252,12 +341,10 @@ class BaseFoundryClient:
             return True
         return False
 
-    def _stream_processor(
-        self, tool: ImageGenerationTool, on_partial_image: Callable[[GeneratedImage], None] | None
-    ) -> StreamProcessor:
+    def _stream_processor(self, on_partial_image: Callable[[GeneratedImage], None] | None) -> StreamProcessor:
         from ._stream import StreamProcessor
 
-        return StreamProcessor(requested_format=tool.output_format, on_partial_image=on_partial_image)
+        return StreamProcessor(on_partial_image=on_partial_image)
 
     def _raise_for_stream_status(self, response: httpx.Response) -> None:
         """Raise the typed error of a refused stream request (its body must have been read)."""

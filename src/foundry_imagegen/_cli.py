@@ -116,9 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"{ENV_PROJECT_ENDPOINT} / {ENV_OPENAI_ENDPOINT}, {ENV_API_KEY} (else DefaultAzureCredential).",
     )
     gen.add_argument("prompt", help="what to draw")
-    gen.add_argument(
-        "-o", "--output", required=True, help="file to write; the extension follows the real format"
-    )
+    gen.add_argument("-o", "--output", required=True, help="file to write; the extension follows the real format")
     gen.add_argument("--overwrite", action="store_true", help="replace an existing file")
     tool = gen.add_argument_group("image tool")
     tool.add_argument("--size", help="1024x1024, 1024x1536, 1536x1024, auto, or WxH on gpt-image-2")
@@ -131,9 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     tool.add_argument("--deployment", help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]")
     tool.add_argument("--input-fidelity", choices=_choices("input_fidelity"))
     stream = gen.add_argument_group("streaming")
-    stream.add_argument(
-        "--stream", action="store_true", help="stream, showing progress as partial images arrive"
-    )
+    stream.add_argument("--stream", action="store_true", help="stream, showing progress as partial images arrive")
     stream.add_argument(
         "--partial-images", type=int, help="0-3 partial renders to ask for (streaming sends 1 when unset)"
     )
@@ -144,9 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     target = gen.add_argument_group("service")
     target.add_argument("--endpoint", help=f"project or resource endpoint [env {ENV_PROJECT_ENDPOINT}]")
-    target.add_argument(
-        "--api-key", help=f"resource key (prefer env {ENV_API_KEY}: flags show up in process lists)"
-    )
+    target.add_argument("--api-key", help=f"resource key (prefer env {ENV_API_KEY}: flags show up in process lists)")
     target.add_argument("--orchestrator", help=f"chat model deployment that calls the tool [env {ENV_MODEL}]")
     target.add_argument("--timeout", type=float, help="seconds to wait for the image (default 600)")
     target.add_argument("--max-retries", type=int, default=2, help="retries on 429/5xx/connection errors")
@@ -240,8 +234,7 @@ def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient
         return
     if not endpoint:
         raise ConfigurationError(
-            f"no endpoint. Fix: pass --endpoint, export {ENV_PROJECT_ENDPOINT}, or use --emulator to try "
-            "it locally"
+            f"no endpoint. Fix: pass --endpoint, export {ENV_PROJECT_ENDPOINT}, or use --emulator to try it locally"
         )
     api_key = args.api_key or environ.get(ENV_API_KEY)
     settings: dict[str, Any] = {
@@ -334,9 +327,7 @@ def _report(exc: BaseException, err: TextIO) -> int:
     return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
 
 
-def main(
-    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
-) -> int:
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run the command line; returns the exit status (0 on success, see ``EXIT_CODES``).
 
     Example::

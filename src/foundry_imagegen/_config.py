@@ -66,9 +66,7 @@ def resolve_endpoint(endpoint: str) -> EndpointInfo:
     try:
         url = httpx.URL(endpoint.strip())
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"endpoint={endpoint!r} is not a URL ({exc}). Fix: copy it from the portal"
-        ) from None
+        raise ConfigurationError(f"endpoint={endpoint!r} is not a URL ({exc}). Fix: copy it from the portal") from None
     if url.scheme not in ("https", "http") or not url.host:
         raise ConfigurationError(
             f"endpoint={endpoint!r} needs an https:// scheme and a host. Fix: e.g. "

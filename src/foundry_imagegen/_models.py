@@ -219,10 +219,7 @@ class GeneratedImage:
     def __repr__(self) -> str:
         dims = f"{self.width}x{self.height}" if self.width else self.size
         partial = f", partial_index={self.partial_index}" if self.partial_index is not None else ""
-        return (
-            f"GeneratedImage(id={self.id!r}, format={self.format!r}, size={dims!r}, "
-            f"bytes={len(self.data)}{partial})"
-        )
+        return f"GeneratedImage(id={self.id!r}, format={self.format!r}, size={dims!r}, bytes={len(self.data)}{partial})"
 
     @property
     def is_partial(self) -> bool:
@@ -234,9 +231,7 @@ class GeneratedImage:
         """``image/png``, ``image/jpeg``, ``image/webp`` (``application/octet-stream`` if unknown)."""
         return f"image/{self.format}" if self.format else "application/octet-stream"
 
-    def save(
-        self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True
-    ) -> Path:
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True) -> Path:
         """Write the image atomically and return the path written.
 
         A path without a suffix gets the right one; a suffix of another image format is corrected
@@ -247,9 +242,7 @@ class GeneratedImage:
             image.save("out/fox")        # -> out/fox.png
             image.save("out/fox.jpg")    # PNG bytes -> out/fox.png
         """
-        return atomic_write(
-            target_path(path, self.format, fix_extension=fix_extension), self.data, overwrite=overwrite
-        )
+        return atomic_write(target_path(path, self.format, fix_extension=fix_extension), self.data, overwrite=overwrite)
 
 
 @dataclass(frozen=True, repr=False)
@@ -266,6 +259,8 @@ class GenerationResult:
     response: Response
     images: Sequence[GeneratedImage]
     request_id: str | None = None
+    #: For ``edit``: ``"previous_response_id"`` or ``"input_image"``, the way the edit continued.
+    edited_via: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -303,9 +298,7 @@ class GenerationResult:
         """Orchestrator token usage."""
         return self.response.usage
 
-    def save(
-        self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True
-    ) -> Path:
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True) -> Path:
         """Save the first image (see ``GeneratedImage.save``); returns the path written.
 
         Example::

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ._constants import IMAGE_DEPLOYMENT_HEADER, REQUEST_ID_HEADERS
 from ._files import decode_base64_image, sniff_format
@@ -29,7 +29,14 @@ from .exceptions import (
     ServiceError,
 )
 
-__all__ = ["decode_image", "error_from_payload", "error_from_status", "parse_response", "request_id_of"]
+__all__ = [
+    "decode_image",
+    "error_from_payload",
+    "error_from_status",
+    "parse_model",
+    "parse_response",
+    "request_id_of",
+]
 
 #: Error codes that mean "blocked by safety systems" wherever they appear (HTTP body, response.error,
 #: in-stream error event). Never retried: repeating them can get an Azure resource suspended.
@@ -43,6 +50,8 @@ CONTENT_FILTER_CODES = frozenset(
         "bio_policy",
     }
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 _RETRY_IN_MESSAGE = re.compile(r"retry after (\d+(?:\.\d+)?) second", re.IGNORECASE)
 _BODY_SNIPPET = 500
@@ -241,9 +250,7 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes) -> R
     return response
 
 
-def raise_for_response_status(
-    response: Response, *, status: int | None, request_id: str | None, body: Any
-) -> None:
+def raise_for_response_status(response: Response, *, status: int | None, request_id: str | None, body: Any) -> None:
     """Raise the typed error of a ``failed`` or ``incomplete`` response; do nothing otherwise."""
     if response.status == "failed":
         payload = response.error.model_dump() if response.error else {"message": "the response failed"}
@@ -332,10 +339,30 @@ def result_from_response(
                 **common,
             )
         raise NoImageGeneratedError(
-            "the model answered without generating an image"
-            + (f": {response.text[:200]!r}" if response.text else ""),
+            "the model answered without generating an image" + (f": {response.text[:200]!r}" if response.text else ""),
             text=response.text,
             code="no_image",
             **common,
         )
     return GenerationResult(response=response, images=tuple(images), request_id=request_id)
+
+
+def parse_model(status: int, headers: Mapping[str, str], content: bytes, model: type[M]) -> M:
+    """Read a JSON answer into ``model`` (agents, files); errors become typed ``ServiceError``s.
+
+    Example::
+
+        parse_model(200, {}, b'{"id": "assistant-1"}', FileObject)
+    """
+    if status >= 400:
+        raise error_from_http(status, headers, content)
+    body = _load_json(content)
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise InvalidResponseError(
+            f"the answer is not a {model.__name__}: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",
+            status=status,
+            request_id=request_id_of(headers),
+            body=body,
+        ) from None

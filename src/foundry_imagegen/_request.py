@@ -10,9 +10,11 @@ from ._constants import IMAGE_DEPLOYMENT_HEADER
 from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
+    from ._agents import AgentReference
+    from ._inputs import ResolvedImage
     from ._tool import ImageGenerationTool
 
-__all__ = ["InputLike", "ResponsesRequest", "ToolChoice", "build_responses_request"]
+__all__ = ["ApiCall", "InputLike", "ResponsesRequest", "ToolChoice", "build_responses_request", "with_images"]
 
 #: A prompt string, or Responses input items (message dicts) as the wire wants them.
 InputLike = str | Sequence[Mapping[str, Any]]
@@ -78,6 +80,26 @@ def _check_input(input: InputLike) -> InputLike:
     return checked
 
 
+def with_images(prompt: InputLike, images: Sequence[ResolvedImage]) -> InputLike:
+    """The input with image parts: one user message holding the text, then each image.
+
+    Example::
+
+        with_images("make it night", [resolve_image("day.png")])
+    """
+    if not images:
+        return prompt
+    if not isinstance(prompt, str):
+        raise ConfigurationError(
+            "images= needs a string prompt. Fix: pass the prompt as a string, or put input_image parts in "
+            "your own messages and leave images= unset"
+        )
+    _check_input(prompt)
+    content: list[dict[str, str]] = [{"type": "input_text", "text": prompt}]
+    content.extend(image.input_part() for image in images)
+    return [{"role": "user", "content": content}]
+
+
 def tool_choice_param(tool_choice: ToolChoice) -> str | dict[str, str]:
     """The wire form of a tool choice."""
     if tool_choice not in _TOOL_CHOICES:
@@ -100,16 +122,34 @@ def build_responses_request(
     store: bool | None = None,
     stream: bool = False,
     extra_body: Mapping[str, Any] | None = None,
+    agent: AgentReference | None = None,
+    agent_field: str = "agent_reference",
 ) -> ResponsesRequest:
-    """Build ``POST /responses`` for a direct model call that carries ``tool``.
+    """Build ``POST /responses``: a direct model call that carries ``tool``, or a call naming ``agent``.
 
-    Raises ``ConfigurationError`` before anything is sent when the call could only fail.
+    With an agent the body names it (``agent_reference``, or the legacy ``agent`` field) instead of
+    ``model`` and ``tools``; the image deployment header is still required. Raises
+    ``ConfigurationError`` before anything is sent when the call could only fail.
 
     Example::
 
         build_responses_request(tool, "a cat", model="gpt-4.1", tool_choice="image_generation")
     """
     headers = tool.headers()
+    if agent is not None:
+        return _agent_request(
+            tool,
+            input,
+            headers,
+            agent=agent,
+            agent_field=agent_field,
+            instructions=instructions,
+            tool_choice=tool_choice,
+            previous_response_id=previous_response_id,
+            store=store,
+            stream=stream,
+            extra_body=extra_body,
+        )
     if not model:
         raise ConfigurationError(
             f"model={model!r}: a direct call needs the orchestrator (chat) model deployment that decides to "
@@ -138,6 +178,11 @@ def build_responses_request(
     if stream:
         body["stream"] = True
         headers["Accept"] = "text/event-stream"
+    _merge_extra(body, extra_body)
+    return ResponsesRequest(method="POST", path="/responses", headers=headers, json=body)
+
+
+def _merge_extra(body: dict[str, Any], extra_body: Mapping[str, Any] | None) -> None:
     if extra_body:
         clash = sorted(set(extra_body) & set(body))
         if clash:
@@ -146,4 +191,57 @@ def build_responses_request(
                 "named parameter instead"
             )
         body.update(extra_body)
+
+
+def _agent_request(
+    tool: ImageGenerationTool,
+    input: InputLike,
+    headers: dict[str, str],
+    *,
+    agent: AgentReference,
+    agent_field: str,
+    instructions: str | None,
+    tool_choice: ToolChoice | None,
+    previous_response_id: str | None,
+    store: bool | None,
+    stream: bool,
+    extra_body: Mapping[str, Any] | None,
+) -> ResponsesRequest:
+    from ._agents import agent_reference_param
+
+    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "deployment", "model", "input_image_mask"})
+    if ignored:
+        # Quietly dropping size/quality/... would give the caller an image they did not ask for.
+        raise ConfigurationError(
+            f"tool sets {', '.join(ignored)}, but with agent= the image tool comes from the agent's stored "
+            "definition. Fix: create an agent version with those settings, or call without agent="
+        )
+    if agent_field not in ("agent_reference", "agent"):
+        raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' or 'agent'")
+    body: dict[str, Any] = {agent_field: agent_reference_param(agent), "input": _check_input(input)}
+    if instructions is not None:
+        body["instructions"] = instructions
+    if tool_choice is not None:
+        body["tool_choice"] = tool_choice_param(tool_choice)
+    if previous_response_id is not None:
+        body["previous_response_id"] = previous_response_id
+    if store is not None:
+        body["store"] = store
+    if stream:
+        body["stream"] = True
+        headers["Accept"] = "text/event-stream"
+    _merge_extra(body, extra_body)
     return ResponsesRequest(method="POST", path="/responses", headers=headers, json=body)
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """Any HTTP call the clients make, fully described (absolute URL); the shells only send it."""
+
+    method: str
+    url: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    files: Mapping[str, tuple[str, bytes, str]] | None = None
+    data: Mapping[str, str] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)

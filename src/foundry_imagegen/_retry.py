@@ -117,9 +117,7 @@ class RetryPolicy:
             error = state.outcome.exception() if state.outcome is not None else None
             seconds = state.next_action.sleep if state.next_action is not None else 0.0
             # Retries heal themselves: INFO, not WARNING (Azure SDK logging guideline).
-            log.info(
-                "retrying in %.2fs after attempt %d: %s", seconds, state.attempt_number, type(error).__name__
-            )
+            log.info("retrying in %.2fs after attempt %d: %s", seconds, state.attempt_number, type(error).__name__)
 
         kwargs: dict[str, Any] = {
             "retry": should_retry,

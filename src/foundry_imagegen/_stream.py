@@ -75,7 +75,8 @@ class StreamProcessor:
         on_partial_image: PartialCallback | None = None,
     ) -> None:
         self.request_id = request_id
-        self._requested_format = requested_format
+        #: The output_format that was asked for (a differing real format warns).
+        self.requested_format = requested_format
         self._on_partial_image = on_partial_image
         self._decoder = SSEDecoder()
         self._ready: deque[GeneratedImage] = deque()
@@ -95,8 +96,25 @@ class StreamProcessor:
         return [event for sse in self._decoder.feed(chunk) if (event := self._handle(sse)) is not None]
 
     def end(self) -> list[StreamEvent]:
-        """The body ended: flush what is buffered."""
-        return [event for sse in self._decoder.flush() if (event := self._handle(sse)) is not None]
+        """The body ended: flush what is buffered.
+
+        A last event cut in the middle is the sign of a broken stream, not a malformed one.
+        """
+        events = []
+        for sse in self._decoder.flush():
+            try:
+                event = self._handle(sse)
+            except InvalidResponseError:
+                if self._terminal:
+                    raise
+                raise TruncatedStreamError(
+                    f"the stream ended inside event {self.events_seen + 1}; no final image was produced "
+                    "(nothing was written)",
+                    events_seen=self.events_seen,
+                ) from None
+            if event is not None:
+                events.append(event)
+        return events
 
     def feed_json_response(self, status: int, headers: httpx.Headers, content: bytes) -> list[StreamEvent]:
         """The service answered a stream request with plain JSON: treat it as the completed response."""
@@ -126,7 +144,7 @@ class StreamProcessor:
         return result_from_response(
             self._response,
             request_id=self.request_id,
-            requested_format=self._requested_format,
+            requested_format=self.requested_format,
             require_image=True,
         )
 
@@ -168,7 +186,7 @@ class StreamProcessor:
                 event.item_id,
                 event.partial_image_b64,
                 size=event.size,
-                requested_format=self._requested_format or event.output_format,
+                requested_format=self.requested_format or event.output_format,
                 partial_index=event.partial_image_index,
                 request_id=self.request_id,
             )
@@ -206,7 +224,7 @@ class StreamProcessor:
             call.result,
             size=call.size,
             revised_prompt=call.revised_prompt,
-            requested_format=self._requested_format or call.output_format,
+            requested_format=self.requested_format or call.output_format,
             request_id=self.request_id,
         )
         self._finals[call.id] = image
@@ -231,6 +249,7 @@ def _is_json(response: httpx.Response) -> bool:
 class _StreamBase:
     def __init__(self, processor: StreamProcessor) -> None:
         self._processor = processor
+        self._closed = False
 
     @property
     def events_seen(self) -> int:
@@ -284,15 +303,14 @@ class ImageStream(_StreamBase):
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
+        self._closed = True
         if self._response is not None:
             self._response.close()
 
     def _generate(self, response: httpx.Response) -> Iterator[StreamEvent]:
         try:
             if _is_json(response):
-                yield from self._processor.feed_json_response(
-                    response.status_code, response.headers, response.read()
-                )
+                yield from self._processor.feed_json_response(response.status_code, response.headers, response.read())
                 return
             for chunk in response.iter_bytes():
                 yield from self._processor.feed(chunk)
@@ -303,7 +321,7 @@ class ImageStream(_StreamBase):
             response.close()
 
     def _iterator(self) -> Iterator[StreamEvent]:
-        if self._events is None:
+        if self._events is None or self._closed:
             raise RuntimeError("use the stream inside its with-block: `with client.stream(...) as stream:`")
         return self._events
 
@@ -372,6 +390,7 @@ class AsyncImageStream(_StreamBase):
 
     async def aclose(self) -> None:
         """Close the connection (idempotent)."""
+        self._closed = True
         if self._response is not None:
             await self._response.aclose()
 
@@ -379,9 +398,7 @@ class AsyncImageStream(_StreamBase):
         try:
             if _is_json(response):
                 content = await response.aread()
-                for event in self._processor.feed_json_response(
-                    response.status_code, response.headers, content
-                ):
+                for event in self._processor.feed_json_response(response.status_code, response.headers, content):
                     yield event
                 return
             async for chunk in response.aiter_bytes():
@@ -395,7 +412,7 @@ class AsyncImageStream(_StreamBase):
             await response.aclose()
 
     def _iterator(self) -> AsyncIterator[StreamEvent]:
-        if self._events is None:
+        if self._events is None or self._closed:
             raise RuntimeError("use the stream inside its block: `async with client.stream(...) as stream:`")
         return self._events
 
@@ -422,9 +439,7 @@ class AsyncImageStream(_StreamBase):
             self._processor.take_images()
         return self._processor.result()
 
-    async def save(
-        self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False
-    ) -> Path:
+    async def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
 
         Example::

@@ -248,8 +248,7 @@ class ImageGenerationTool(BaseModel):
         if isinstance(value, Mapping):
             return cls.model_validate(dict(value))
         raise TypeError(
-            f"tool={value!r} is a {type(value).__name__}. Fix: pass an ImageGenerationTool or a dict of "
-            "its fields"
+            f"tool={value!r} is a {type(value).__name__}. Fix: pass an ImageGenerationTool or a dict of its fields"
         )
 
     def replace(self, **changes: Any) -> ImageGenerationTool:

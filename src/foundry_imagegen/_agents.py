@@ -1,0 +1,240 @@
+"""Foundry prompt agents (protocol.md §1.4-1.5): typed answers and sans-I/O request builders."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ._request import ApiCall
+from ._tool import ImageGenerationTool
+from .exceptions import ConfigurationError
+
+__all__ = [
+    "AGENTS_API_VERSION",
+    "Agent",
+    "AgentDeletion",
+    "AgentReference",
+    "AgentVersion",
+    "FileObject",
+    "agent_reference_param",
+    "validate_agent_name",
+]
+
+AGENTS_API_VERSION = "v1"
+_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def validate_agent_name(name: object) -> str:
+    """Agent names: 1-63 characters, letters, digits and hyphens, alphanumeric at both ends.
+
+    Example::
+
+        validate_agent_name("poster-artist")
+    """
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ConfigurationError(
+            f"agent name {name!r} is not valid: it needs 1-63 letters, digits or hyphens, starting and "
+            "ending with a letter or digit. Fix: e.g. 'poster-artist'"
+        )
+    return name
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
+
+
+class AgentReference(BaseModel):
+    """Names a stored agent (and optionally a version) for a Responses call.
+
+    Example::
+
+        client.generate("a poster", agent=AgentReference(name="poster-artist", version="3"))
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    version: str | None = None
+
+    def model_post_init(self, __context: Any) -> None:
+        validate_agent_name(self.name)
+
+
+class AgentVersion(_Lenient):
+    """One immutable version of an agent, as the service returns it.
+
+    Example::
+
+        version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        version.version, version.image_tool
+    """
+
+    object: str | None = "agent.version"
+    id: str | None = None
+    name: str
+    version: str
+    description: str | None = None
+    created_at: float | None = None
+    definition: dict[str, Any] = {}
+    metadata: dict[str, str] | None = None
+    status: str | None = None
+
+    @property
+    def reference(self) -> AgentReference:
+        """An ``AgentReference`` pinned to this version."""
+        return AgentReference(name=self.name, version=self.version)
+
+    @property
+    def image_tool(self) -> ImageGenerationTool | None:
+        """The image tool of the definition (its wire ``model`` is the image deployment), if any."""
+        for raw in self.definition.get("tools") or []:
+            if isinstance(raw, Mapping) and raw.get("type") == "image_generation":
+                fields = {k: v for k, v in raw.items() if k in ImageGenerationTool.model_fields}
+                try:
+                    tool = ImageGenerationTool.model_validate(fields)
+                except ValidationError:
+                    return None
+                return tool.replace(deployment=tool.model) if tool.model and not tool.deployment else tool
+        return None
+
+
+class Agent(_Lenient):
+    """An agent and its latest version.
+
+    Example::
+
+        client.agents.get("poster-artist").latest.version
+    """
+
+    object: str | None = "agent"
+    id: str | None = None
+    name: str
+    versions: dict[str, AgentVersion] = {}
+
+    @property
+    def latest(self) -> AgentVersion | None:
+        """The newest version."""
+        return self.versions.get("latest")
+
+
+class AgentDeletion(_Lenient):
+    """What a delete returns."""
+
+    object: str | None = None
+    name: str | None = None
+    version: str | None = None
+    deleted: bool = False
+
+
+class FileObject(_Lenient):
+    """An uploaded file (Files API).
+
+    Example::
+
+        uploaded = client.files.upload("photo.png")
+        FileId(uploaded.id)
+    """
+
+    id: str
+    object: str | None = "file"
+    bytes: int | None = None
+    created_at: float | None = None
+    filename: str | None = None
+    purpose: str | None = None
+    status: str | None = None
+
+
+class _VersionList(_Lenient):
+    data: list[AgentVersion] = []
+    has_more: bool = False
+    last_id: str | None = None
+
+
+def agent_reference_param(agent: AgentReference) -> dict[str, str]:
+    """The wire object that names an agent in a Responses call."""
+    param = {"type": "agent_reference", "name": agent.name}
+    if agent.version is not None:
+        param["version"] = agent.version
+    return param
+
+
+def _params(**extra: str) -> dict[str, str]:
+    return {"api-version": AGENTS_API_VERSION, **extra}
+
+
+def build_create_version(
+    project_url: str,
+    name: str,
+    *,
+    model: str,
+    tool: ImageGenerationTool,
+    instructions: str | None,
+    description: str | None,
+    metadata: Mapping[str, str] | None,
+) -> ApiCall:
+    """``POST /agents/{name}/versions``: a prompt agent whose definition holds the image tool."""
+    validate_agent_name(name)
+    if not model:
+        raise ConfigurationError(
+            "model=None: an agent needs the orchestrator (chat) model deployment. Fix: model='gpt-4.1'"
+        )
+    if tool.deployment is None:
+        tool.headers()  # raises MissingImageDeploymentError with the fix
+    if model == tool.deployment:
+        raise ConfigurationError(
+            f"model={model!r} is also the image deployment. Fix: use a chat model deployment for model="
+        )
+    if metadata is not None and (
+        len(metadata) > 16 or any(len(k) > 64 or len(str(v)) > 512 for k, v in metadata.items())
+    ):
+        raise ConfigurationError(
+            "metadata allows at most 16 pairs, keys up to 64 and values up to 512 characters. Fix: trim it"
+        )
+    definition: dict[str, Any] = {"kind": "prompt", "model": model}
+    if instructions is not None:
+        definition["instructions"] = instructions
+    definition["tools"] = [tool.to_param()]
+    body: dict[str, Any] = {"definition": definition}
+    if description is not None:
+        body["description"] = description
+    if metadata is not None:
+        body["metadata"] = dict(metadata)
+    return ApiCall("POST", f"{project_url}/agents/{name}/versions", params=_params(), json=body)
+
+
+def build_get_agent(project_url: str, name: str) -> ApiCall:
+    return ApiCall("GET", f"{project_url}/agents/{validate_agent_name(name)}", params=_params())
+
+
+def build_get_version(project_url: str, name: str, version: str) -> ApiCall:
+    return ApiCall("GET", f"{project_url}/agents/{validate_agent_name(name)}/versions/{version}", params=_params())
+
+
+def build_list_versions(project_url: str, name: str, *, after: str | None = None) -> ApiCall:
+    params = _params(limit="100", order="asc")
+    if after:
+        params["after"] = after
+    return ApiCall("GET", f"{project_url}/agents/{validate_agent_name(name)}/versions", params=params)
+
+
+def build_delete_version(project_url: str, name: str, version: str) -> ApiCall:
+    return ApiCall("DELETE", f"{project_url}/agents/{validate_agent_name(name)}/versions/{version}", params=_params())
+
+
+def build_delete_agent(project_url: str, name: str) -> ApiCall:
+    return ApiCall("DELETE", f"{project_url}/agents/{validate_agent_name(name)}", params=_params())
+
+
+def build_upload(base_url: str, data: bytes, *, filename: str, mime: str, purpose: str) -> ApiCall:
+    """``POST /files`` as multipart; Azure refuses ``user_data`` for Responses inputs, so the default
+    purpose is ``assistants`` (protocol.md §1.7)."""
+    if not purpose:
+        raise ConfigurationError("purpose is empty. Fix: purpose='assistants'")
+    return ApiCall("POST", f"{base_url}/files", files={"file": (filename, data, mime)}, data={"purpose": purpose})
+
+
+def build_delete_file(base_url: str, file_id: str) -> ApiCall:
+    return ApiCall("DELETE", f"{base_url}/files/{file_id}")
