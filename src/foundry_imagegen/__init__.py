@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject
     from ._async_client import AsyncFoundryClient
     from ._client import FoundryClient
     from ._constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
+    from ._inputs import FileId, ImageInput, MaskWarning
     from ._models import (
         GeneratedImage,
         GenerationResult,
@@ -28,7 +30,9 @@ if TYPE_CHECKING:
         Usage,
     )
     from ._request import ResponsesRequest, ToolChoice
+    from ._resources import Agents, AsyncAgents, AsyncFiles, Files
     from ._retry import RetryPolicy
+    from ._stream import AsyncImageStream, ImageStream
     from ._tool import ImageGenerationTool, InputImageMask, ToolConfigWarning
     from .exceptions import (
         APIConnectionError,
@@ -60,13 +64,24 @@ __all__ = [
     "IMAGE_DEPLOYMENT_HEADER",
     "APIConnectionError",
     "APITimeoutError",
+    "Agent",
+    "AgentDeletion",
+    "AgentReference",
+    "AgentVersion",
+    "Agents",
+    "AsyncAgents",
+    "AsyncFiles",
     "AsyncFoundryClient",
+    "AsyncImageStream",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
     "ContentFilterError",
     "DeploymentNotFoundError",
+    "FileId",
+    "FileObject",
+    "Files",
     "FoundryClient",
     "FoundryImageGenError",
     "GeneratedImage",
@@ -76,8 +91,11 @@ __all__ = [
     "ImageFormatWarning",
     "ImageGenerationCall",
     "ImageGenerationTool",
+    "ImageInput",
+    "ImageStream",
     "InputImageMask",
     "InvalidResponseError",
+    "MaskWarning",
     "MessageItem",
     "MissingImageDeploymentError",
     "NoImageGeneratedError",
@@ -103,6 +121,20 @@ __all__ = [
 # Names resolve on first use (PEP 562): `import foundry_imagegen` stays cheap and the pydantic model
 # machinery, asyncio and friends load only when a program touches what needs them.
 _LAZY: dict[str, str] = {
+    "Agent": "._agents",
+    "AgentDeletion": "._agents",
+    "AgentReference": "._agents",
+    "AgentVersion": "._agents",
+    "FileObject": "._agents",
+    "FileId": "._inputs",
+    "ImageInput": "._inputs",
+    "MaskWarning": "._inputs",
+    "AsyncImageStream": "._stream",
+    "ImageStream": "._stream",
+    "Agents": "._resources",
+    "AsyncAgents": "._resources",
+    "AsyncFiles": "._resources",
+    "Files": "._resources",
     "DEFAULT_SCOPE": "._constants",
     "DEFAULT_TIMEOUT": "._constants",
     "IMAGE_DEPLOYMENT_HEADER": "._constants",
