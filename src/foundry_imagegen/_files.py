@@ -6,8 +6,8 @@ import base64
 import binascii
 import contextlib
 import os
+import secrets
 import struct
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -161,8 +161,10 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} exists. Fix: choose another path or pass overwrite=True")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # os.open with 0o666 lets the umask decide the mode, as for any file the user creates
+    # (mkstemp would make saved images 0600, unreadable to e.g. a web server).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -79,6 +79,16 @@ def test_atomic_write_never_clobbers_without_overwrite(tmp_path: Path) -> None:
     assert target.read_bytes() == b"three" and leftovers(target.parent) == []
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_saved_files_follow_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        target = atomic_write(tmp_path / "a.png", b"x", overwrite=False)
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
 def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken_fsync(fd: int) -> None:
         raise OSError("disk full")
