@@ -1,0 +1,31 @@
+"""Where the examples send requests: your Azure endpoint when configured, else the built-in emulator.
+
+Set AZURE_AI_PROJECT_ENDPOINT (or AZURE_OPENAI_ENDPOINT), AZURE_AI_MODEL_DEPLOYMENT_NAME and
+IMAGE_GENERATION_MODEL_DEPLOYMENT_NAME (plus AZURE_OPENAI_API_KEY, or sign in for DefaultAzureCredential)
+to run them against Azure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+from foundry_imagegen.emulator import Emulator
+
+
+@contextlib.contextmanager
+def endpoint_settings() -> Iterator[dict[str, str]]:
+    """Keyword arguments for FoundryClient.from_env(): empty for Azure, emulator settings otherwise."""
+    if os.environ.get("AZURE_AI_PROJECT_ENDPOINT") or os.environ.get("AZURE_OPENAI_ENDPOINT"):
+        yield {}
+        return
+    with Emulator() as emulator:
+        print(f"(no Azure endpoint configured: using the local emulator at {emulator.endpoint})", file=sys.stderr)
+        yield {
+            "endpoint": emulator.endpoint,
+            "api_key": "emulator",
+            "model": "gpt-4.1",
+            "image_deployment": "gpt-image-1",
+        }
