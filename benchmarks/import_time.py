@@ -23,9 +23,7 @@ CASES = {
     "httpx, pydantic, tenacity": "import httpx, pydantic, tenacity",
     "foundry_imagegen": "import foundry_imagegen",
     "httpx, tenacity, pydantic.BaseModel": "import httpx, tenacity; from pydantic import BaseModel",
-    "... + FoundryClient, ImageGenerationTool": (
-        "from foundry_imagegen import FoundryClient, ImageGenerationTool"
-    ),
+    "... + FoundryClient, ImageGenerationTool": ("from foundry_imagegen import FoundryClient, ImageGenerationTool"),
     "... + AsyncFoundryClient": "from foundry_imagegen import AsyncFoundryClient",
     "foundry_imagegen + emulator": "import foundry_imagegen.emulator",
     "azure.identity (for scale)": "import azure.identity",

@@ -16,12 +16,7 @@ def make_png(width: int = 8, height: int = 8, rgba: bool = False) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6 if rgba else 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 def sse(event_type: str, payload: dict[str, object], *, newline: str = "\n") -> bytes:
@@ -108,9 +103,7 @@ def image_stream(
         )
     )
     completed = {**response, "status": "completed", "output": [done_item]}
-    events.append(
-        sse("response.completed", {"sequence_number": seq + 1, "response": completed}, newline=newline)
-    )
+    events.append(sse("response.completed", {"sequence_number": seq + 1, "response": completed}, newline=newline))
     if done_sentinel:
         events.append(f"data: [DONE]{newline}{newline}".encode())
     return b"".join(events)

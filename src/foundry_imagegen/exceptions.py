@@ -290,8 +290,7 @@ class ServerError(ServiceError):
     """
 
     default_hint = (
-        "A temporary service fault: retry later; if it persists, open an Azure support request quoting "
-        "the request id."
+        "A temporary service fault: retry later; if it persists, open an Azure support request quoting the request id."
     )
 
     @property

@@ -134,9 +134,7 @@ def server_error(**headers: str) -> httpx.Response:
 
 
 def rate_limited(**headers: str) -> httpx.Response:
-    return error_response(
-        429, {"code": "429", "message": "Requests have exceeded token rate limit."}, headers=headers
-    )
+    return error_response(429, {"code": "429", "message": "Requests have exceeded token rate limit."}, headers=headers)
 
 
 class FakeCredential:

@@ -240,9 +240,7 @@ class TestToolAndDeploymentResolution:
         route = h.mock.post(PROJECT_URL).mock(return_value=ok_response())
         client = h.client()
 
-        await h.run(
-            client.generate, "a red fox", tool=ImageGenerationTool(deployment="my-img", model="gpt-image-1")
-        )
+        await h.run(client.generate, "a red fox", tool=ImageGenerationTool(deployment="my-img", model="gpt-image-1"))
 
         request = route.calls.last.request
         assert request.headers[IMAGE_DEPLOYMENT_HEADER] == "my-img"

@@ -220,9 +220,7 @@ class TestHttpErrors:
 
     async def test_429_is_rate_limit_with_retry_after(self, h):
         error = {"code": "429", "message": "Requests have exceeded token rate limit. Please retry later."}
-        route = h.mock.post(PROJECT_URL).mock(
-            return_value=error_response(429, error, headers={"retry-after": "7"})
-        )
+        route = h.mock.post(PROJECT_URL).mock(return_value=error_response(429, error, headers={"retry-after": "7"}))
         client = h.client(max_retries=0)
 
         with pytest.raises(RateLimitError) as info:
@@ -269,9 +267,7 @@ class TestHttpErrors:
 
     async def test_non_json_error_body_is_kept_as_text(self, h):
         route = h.mock.post(PROJECT_URL).mock(
-            return_value=httpx.Response(
-                502, text="<html>Bad Gateway</html>", headers={"apim-request-id": "apim-9"}
-            )
+            return_value=httpx.Response(502, text="<html>Bad Gateway</html>", headers={"apim-request-id": "apim-9"})
         )
         client = h.client(max_retries=0)
 

@@ -88,9 +88,7 @@ class TestRequestOnTheWire:
             "model": "gpt-4.1-mini",
             "input": "a red fox",
             "instructions": "Be terse.",
-            "tools": [
-                {"type": "image_generation", "model": IMAGE_DEPLOYMENT, "quality": "low", "size": "1024x1536"}
-            ],
+            "tools": [{"type": "image_generation", "model": IMAGE_DEPLOYMENT, "quality": "low", "size": "1024x1536"}],
             "tool_choice": {"type": "image_generation"},
             "previous_response_id": "resp_prev",
             "store": False,
@@ -191,9 +189,7 @@ class TestResult:
         assert result.response.status == "completed"
 
     async def test_request_id_falls_back_to_apim_request_id(self, h):
-        h.mock.post(PROJECT_URL).mock(
-            return_value=ok_response(request_id=None, headers={"apim-request-id": "apim-42"})
-        )
+        h.mock.post(PROJECT_URL).mock(return_value=ok_response(request_id=None, headers={"apim-request-id": "apim-42"}))
         client = h.client()
 
         result = await h.run(client.generate, "a red fox")

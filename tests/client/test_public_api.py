@@ -122,9 +122,7 @@ def test_version_is_a_string():
 
 def loaded_after(code: str) -> list[str]:
     probe = code + "; import sys; print('azure.core' in sys.modules, 'azure.identity' in sys.modules)"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     return done.stdout.split()
 
 

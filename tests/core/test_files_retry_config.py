@@ -202,17 +202,8 @@ def test_bad_endpoints(endpoint: str, needle: str) -> None:
 
 
 def test_loopback() -> None:
-    assert (
-        is_loopback("127.0.0.1")
-        and is_loopback("127.8.9.1")
-        and is_loopback("::1")
-        and is_loopback("localhost")
-    )
-    assert (
-        not is_loopback("10.0.0.1")
-        and not is_loopback("example.com")
-        and not is_loopback("localhost.evil.com")
-    )
+    assert is_loopback("127.0.0.1") and is_loopback("127.8.9.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("10.0.0.1") and not is_loopback("example.com") and not is_loopback("localhost.evil.com")
 
 
 def test_token_cache_refreshes_ahead_of_expiry() -> None:

@@ -35,9 +35,7 @@ from testkit import make_png
 HEADERS = {"x-request-id": "req-123", "content-type": "application/json"}
 MISSING_HEADER = {
     "error": {
-        "message": (
-            "imagegen deployment must be provided through header: x-ms-oai-image-generation-deployment"
-        ),
+        "message": ("imagegen deployment must be provided through header: x-ms-oai-image-generation-deployment"),
         "type": "image_generation_user_error",
         "param": "tools",
         "code": "invalid_request_error",
@@ -46,9 +44,7 @@ MISSING_HEADER = {
 
 
 def body(**fields: Any) -> bytes:
-    return json.dumps(
-        {"id": "resp_1", "object": "response", "status": "completed", "output": [], **fields}
-    ).encode()
+    return json.dumps({"id": "resp_1", "object": "response", "status": "completed", "output": [], **fields}).encode()
 
 
 def image_item(data: bytes, **extra: Any) -> dict[str, Any]:
@@ -63,9 +59,7 @@ def image_item(data: bytes, **extra: Any) -> dict[str, Any]:
 
 def parse_result(content: bytes, *, require_image: bool = True, fmt: str | None = None) -> Any:
     response = parse_response(200, HEADERS, content)
-    return result_from_response(
-        response, request_id="req-123", requested_format=fmt, require_image=require_image
-    )
+    return result_from_response(response, request_id="req-123", requested_format=fmt, require_image=require_image)
 
 
 def test_image_and_text_and_unknown_items() -> None:
@@ -129,9 +123,7 @@ def test_no_image_is_an_error_not_an_empty_list(output: list[Any], error: type[E
 
 
 def test_no_image_error_keeps_the_text() -> None:
-    text_only = [
-        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "I won't."}]}
-    ]
+    text_only = [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "I won't."}]}]
     with pytest.raises(NoImageGeneratedError) as info:
         parse_result(body(output=text_only))
     assert info.value.text == "I won't." and "force_image" in info.value.hint
@@ -204,9 +196,7 @@ def test_corrupt_images_are_typed(result_value: str) -> None:
         (418, {"error": {"message": "teapot"}}, ServiceError, None),
     ],
 )
-def test_http_errors_are_typed(
-    status: int, payload: Any, error: type[ServiceError], code: str | None
-) -> None:
+def test_http_errors_are_typed(status: int, payload: Any, error: type[ServiceError], code: str | None) -> None:
     with pytest.raises(error) as info:
         parse_response(status, HEADERS, json.dumps(payload).encode())
     exc = info.value
@@ -266,13 +256,9 @@ def test_failed_and_incomplete_responses() -> None:
         parse_response(200, HEADERS, body(status="failed", error={"code": "invalid_image", "message": "bad"}))
     assert failed.value.code == "invalid_image" and not failed.value.retryable
     with pytest.raises(ContentFilterError):
-        parse_response(
-            200, HEADERS, body(status="incomplete", incomplete_details={"reason": "content_filter"})
-        )
+        parse_response(200, HEADERS, body(status="incomplete", incomplete_details={"reason": "content_filter"}))
     with pytest.raises(GenerationFailedError, match="max_output_tokens"):
-        parse_response(
-            200, HEADERS, body(status="incomplete", incomplete_details={"reason": "max_output_tokens"})
-        )
+        parse_response(200, HEADERS, body(status="incomplete", incomplete_details={"reason": "max_output_tokens"}))
 
 
 @pytest.mark.parametrize(
@@ -291,9 +277,7 @@ def test_non_json_error_body_keeps_a_snippet() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
 item_like = st.fixed_dictionaries(

@@ -39,9 +39,7 @@ def run(body: bytes, chunk: int = 97, **kwargs: object) -> tuple[StreamProcessor
 def test_both_dialects_give_partials_then_the_final_image(dialect: str) -> None:
     final = make_png(32, 24)
     seen = []
-    processor, events = run(
-        image_stream(dialect=dialect, partials=3, final=final), on_partial_image=seen.append
-    )
+    processor, events = run(image_stream(dialect=dialect, partials=3, final=final), on_partial_image=seen.append)
     assert [image.partial_index for image in seen] == [0, 1, 2]
     assert [(image.width, image.height) for image in seen] == [(4, 4), (8, 8), (12, 12)]
     images = processor.take_images()
@@ -75,9 +73,8 @@ def test_done_sentinel_and_unknown_events_are_fine() -> None:
 
 
 def test_type_missing_from_data_is_taken_from_the_event_line() -> None:
-    body = (
-        b'event: response.image_generation_call.partial_image\ndata: {"item_id":"ig","partial_image_b64":"'
-        + (__import__("base64").b64encode(make_png()) + b'"}\n\n')
+    body = b'event: response.image_generation_call.partial_image\ndata: {"item_id":"ig","partial_image_b64":"' + (
+        __import__("base64").b64encode(make_png()) + b'"}\n\n'
     )
     _, events = run(body)
     assert isinstance(events[0], PartialImageEvent)
@@ -135,9 +132,7 @@ def test_completed_without_image_raises_no_image() -> None:
     response = {
         "id": "r",
         "status": "completed",
-        "output": [
-            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "no"}]}
-        ],
+        "output": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "no"}]}],
     }
     processor, _ = run(sse("response.completed", {"response": response}))
     with pytest.raises(NoImageGeneratedError):

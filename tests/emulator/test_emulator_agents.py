@@ -35,9 +35,7 @@ def agents(emu, http):
 
 
 def test_create_versions_and_read_them_back(agents) -> None:
-    r = agents.create_version(
-        "painter", {"definition": DEFINITION, "description": "d", "metadata": {"team": "x"}}
-    )
+    r = agents.create_version("painter", {"definition": DEFINITION, "description": "d", "metadata": {"team": "x"}})
     assert r.status_code == 200
     v1 = r.json()
     assert v1["object"] == "agent.version"
@@ -142,9 +140,7 @@ def test_unknown_routes_and_methods(agents, http, emu) -> None:
 
 def test_response_through_agent_reference(api, agents, decode_image) -> None:
     agents.create_version("painter", {"definition": DEFINITION})
-    r = api.create(
-        {"input": "a lighthouse", "agent_reference": {"type": "agent_reference", "name": "painter"}}
-    )
+    r = api.create({"input": "a lighthouse", "agent_reference": {"type": "agent_reference", "name": "painter"}})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["model"] == "gpt-4.1"
@@ -188,9 +184,7 @@ def test_unknown_agent_and_version(api, agents) -> None:
     assert r.status_code == 404
 
 
-@pytest.mark.parametrize(
-    "ref", ["painter", {"type": "agent_reference"}, {"type": "agent", "name": "painter"}]
-)
+@pytest.mark.parametrize("ref", ["painter", {"type": "agent_reference"}, {"type": "agent", "name": "painter"}])
 def test_malformed_agent_reference(api, ref) -> None:
     r = api.create({"input": "x", "agent_reference": ref})
     assert r.status_code == 400
@@ -232,7 +226,4 @@ def test_agents_require_auth_when_configured(make_api, http) -> None:
     api = make_api(bearer_tokens=["t"])
     url = api.emu.endpoint + "/agents/a/versions"
     assert http.post(url, json={"definition": DEFINITION}).status_code == 401
-    assert (
-        http.post(url, json={"definition": DEFINITION}, headers={"Authorization": "Bearer t"}).status_code
-        == 200
-    )
+    assert http.post(url, json={"definition": DEFINITION}, headers={"Authorization": "Bearer t"}).status_code == 200

@@ -302,9 +302,7 @@ def test_mask_must_match_image_size_and_have_alpha(api) -> None:
     wrong = api.create(
         {
             **base,
-            "tools": [
-                {"type": "image_generation", "input_image_mask": {"image_url": _data_url(_mask((512, 512)))}}
-            ],
+            "tools": [{"type": "image_generation", "input_image_mask": {"image_url": _data_url(_mask((512, 512)))}}],
         }
     )
     assert wrong.status_code == 400

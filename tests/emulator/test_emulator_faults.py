@@ -252,9 +252,7 @@ def test_stream_failed(api, http) -> None:
     assert last["sequence_number"] == 3
     assert last["response"]["status"] == "failed"
     assert last["response"]["error"]["code"] == "server_error"
-    assert (
-        http.get(f"{api.emu.url}/openai/v1/responses/{last['response']['id']}").json()["status"] == "failed"
-    )
+    assert http.get(f"{api.emu.url}/openai/v1/responses/{last['response']['id']}").json()["status"] == "failed"
 
 
 def test_moderation_blocked_in_a_stream(api) -> None:
@@ -305,9 +303,7 @@ def test_admin_fault_routes(api, http) -> None:
     url = api.emu.url + "/_emulator/faults"
     r = http.post(url, json={"kind": "rate_limit", "count": 2, "retry_after": 3})
     assert r.status_code == 204
-    assert http.get(url).json() == [
-        {"kind": "rate_limit", "remaining": 2, "retry_after": 3, "retry_after_ms": None}
-    ]
+    assert http.get(url).json() == [{"kind": "rate_limit", "remaining": 2, "retry_after": 3, "retry_after_ms": None}]
     assert api.create(api.image_body()).headers["retry-after"] == "3"
     assert http.delete(url).status_code == 204
     assert api.create(api.image_body()).status_code == 200

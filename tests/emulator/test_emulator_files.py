@@ -57,10 +57,7 @@ def test_upload_validation(emu, http, files, data, param: str) -> None:
     if files is None:
         # httpx only sends multipart when there is a file; build a text-only form by hand.
         boundary = "b0undary"
-        body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n'
-            f"assistants\r\n--{boundary}--\r\n"
-        )
+        body = f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--{boundary}--\r\n'
         r = http.post(
             emu.url + "/openai/v1/files",
             content=body.encode(),

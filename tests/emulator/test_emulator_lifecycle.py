@@ -216,10 +216,7 @@ def test_module_entry_point_prints_ready_and_exits_cleanly(sig: signal.Signals) 
             headers={"api-key": "k"},
         )
         assert r.status_code == 200
-        assert (
-            httpx.post(endpoint + "/openai/v1/responses", json={}, headers={"api-key": "no"}).status_code
-            == 401
-        )
+        assert httpx.post(endpoint + "/openai/v1/responses", json={}, headers={"api-key": "no"}).status_code == 401
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=10)
     finally:
@@ -285,9 +282,7 @@ def test_emulator_imports_nothing_from_the_sdk(path: Path) -> None:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level > 1:
-                raise AssertionError(
-                    f"{path.name}:{node.lineno}: relative import leaves the emulator package"
-                )
+                raise AssertionError(f"{path.name}:{node.lineno}: relative import leaves the emulator package")
             if node.level == 0 and node.module:
                 names = [node.module]
         for name in names:
@@ -309,9 +304,9 @@ def test_emulator_uses_only_the_standard_library_and_lazy_pillow(path: Path) -> 
             mods = [node.module]
         for mod in mods:
             top = mod.split(".")[0]
-            assert (
-                top in sys.stdlib_module_names or top in allowed_third_party or top == "foundry_imagegen"
-            ), f"{path.name}:{node.lineno} imports {mod} at module level"
+            assert top in sys.stdlib_module_names or top in allowed_third_party or top == "foundry_imagegen", (
+                f"{path.name}:{node.lineno} imports {mod} at module level"
+            )
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level > 0:
             continue  # relative: inside the emulator package (checked above)
@@ -332,18 +327,14 @@ def test_importing_the_emulator_does_not_import_pillow_or_the_sdk() -> None:
         "print(bad)"
     )
     env = {**os.environ, "PYTHONPATH": str(SRC_DIR)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.strip() == "[]"
 
 
 def test_pytest11_entry_point_provides_the_fixtures(pytester: pytest.Pytester) -> None:
     from importlib.metadata import entry_points
 
-    if not any(
-        ep.value == "foundry_imagegen.emulator.pytest_plugin" for ep in entry_points(group="pytest11")
-    ):
+    if not any(ep.value == "foundry_imagegen.emulator.pytest_plugin" for ep in entry_points(group="pytest11")):
         pytest.skip("package not installed, so its pytest11 entry point is not registered")
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile("def test_it(foundry_emulator):\n    assert foundry_emulator.running\n")

@@ -46,9 +46,7 @@ def _filter_row(ftype: int, row: bytes, prev: bytes, bpp: int) -> bytes:
     return bytes(out)
 
 
-def _make_png(
-    width: int, height: int, color_type: int, rows: list[bytes], filters: list[int], **extra: bytes
-) -> bytes:
+def _make_png(width: int, height: int, color_type: int, rows: list[bytes], filters: list[int], **extra: bytes) -> bytes:
     bpp = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
     raw = bytearray()
     prev = bytes(width * bpp)
@@ -154,33 +152,18 @@ def test_broken_files_raise_png_error(mutate, message: str) -> None:
 
 def test_unsupported_variants_raise_png_unsupported() -> None:
     ihdr16 = struct.pack(">IIBBBBB", 1, 1, 16, 2, 0, 0, 0)
-    png16 = (
-        PNG_SIGNATURE
-        + _chunk(b"IHDR", ihdr16)
-        + _chunk(b"IDAT", zlib.compress(bytes(7)))
-        + _chunk(b"IEND", b"")
-    )
+    png16 = PNG_SIGNATURE + _chunk(b"IHDR", ihdr16) + _chunk(b"IDAT", zlib.compress(bytes(7))) + _chunk(b"IEND", b"")
     with pytest.raises(PngUnsupported):
         decode_png(png16)
     ihdr_i = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 1)
-    png_i = (
-        PNG_SIGNATURE
-        + _chunk(b"IHDR", ihdr_i)
-        + _chunk(b"IDAT", zlib.compress(bytes(4)))
-        + _chunk(b"IEND", b"")
-    )
+    png_i = PNG_SIGNATURE + _chunk(b"IHDR", ihdr_i) + _chunk(b"IDAT", zlib.compress(bytes(4))) + _chunk(b"IEND", b"")
     with pytest.raises(PngUnsupported):
         decode_png(png_i)
 
 
 def test_bad_filter_byte_is_an_error() -> None:
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    png = (
-        PNG_SIGNATURE
-        + _chunk(b"IHDR", ihdr)
-        + _chunk(b"IDAT", zlib.compress(b"\x09abc"))
-        + _chunk(b"IEND", b"")
-    )
+    png = PNG_SIGNATURE + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(b"\x09abc")) + _chunk(b"IEND", b"")
     with pytest.raises(PngError, match="filter"):
         decode_png(png)
 

@@ -74,9 +74,7 @@ def test_transparent_background_has_real_alpha() -> None:
 def test_partials_are_coarser_versions_of_the_same_picture() -> None:
     scene = build_scene("a castle on a hill", seed=0)
     final = render(scene, 1024, 1024)
-    partials = [
-        render(scene, 1024, 1024, scale=partial_scale(k), shape_fraction=(k + 1) / 4) for k in range(3)
-    ]
+    partials = [render(scene, 1024, 1024, scale=partial_scale(k), shape_fraction=(k + 1) / 4) for k in range(3)]
     assert [partial_scale(k) for k in range(3)] == [16, 8, 4]
     for k, p in enumerate(partials):
         assert (p.width, p.height) == (1024, 1024)

@@ -10,8 +10,7 @@ import pytest
 
 MISSING_HEADER_BODY = {
     "error": {
-        "message": "imagegen deployment must be provided through header: "
-        "x-ms-oai-image-generation-deployment",
+        "message": "imagegen deployment must be provided through header: x-ms-oai-image-generation-deployment",
         "type": "image_generation_user_error",
         "param": "tools",
         "code": "invalid_request_error",
@@ -353,9 +352,7 @@ def test_tool_echo_resolves_defaults(api) -> None:
 
 
 def test_body_fields_are_echoed(api) -> None:
-    r = api.create(
-        api.image_body(instructions="draw well", metadata={"k": "v"}, store=True, tool_choice="required")
-    )
+    r = api.create(api.image_body(instructions="draw well", metadata={"k": "v"}, store=True, tool_choice="required"))
     body = r.json()
     assert body["instructions"] == "draw well"
     assert body["metadata"] == {"k": "v"}

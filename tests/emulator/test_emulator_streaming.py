@@ -87,9 +87,7 @@ def test_partial_images_are_real_progressive_images(api, decode_image) -> None:
 
 
 def test_partials_follow_output_format_and_background(api, decode_image) -> None:
-    _, events = api.stream(
-        api.image_body({"partial_images": 1, "output_format": "webp", "background": "transparent"})
-    )
+    _, events = api.stream(api.image_body({"partial_images": 1, "output_format": "webp", "background": "transparent"}))
     partial = next(e.json for e in events if e.event == "response.image_generation_call.partial_image")
     img = decode_image(partial["partial_image_b64"])
     assert (img.format, img.mode) == ("WEBP", "RGBA")

@@ -92,9 +92,7 @@ class AgentStore:
         metadata = body.get("metadata")
         if metadata is not None:
             if not isinstance(metadata, dict) or len(metadata) > 16:
-                raise azure_error(
-                    400, "invalid_request_error", "metadata must be an object with at most 16 pairs."
-                )
+                raise azure_error(400, "invalid_request_error", "metadata must be an object with at most 16 pairs.")
             for k, v in metadata.items():
                 if not isinstance(v, str) or len(k) > 64 or len(v) > 512:
                     raise azure_error(

@@ -17,9 +17,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def openai_error(
-    status: int, message: str, type_: str | None, param: str | None, code: str | None
-) -> ApiError:
+def openai_error(status: int, message: str, type_: str | None, param: str | None, code: str | None) -> ApiError:
     """OpenAI envelope ``{"error": {"message", "type", "param", "code"}}``."""
     return ApiError(status, {"error": {"message": message, "type": type_, "param": param, "code": code}})
 

@@ -35,9 +35,7 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | Non
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
     if not message.is_multipart():
-        raise openai_error(
-            400, "Malformed multipart body.", "invalid_request_error", None, "invalid_content_type"
-        )
+        raise openai_error(400, "Malformed multipart body.", "invalid_request_error", None, "invalid_content_type")
     fields: dict[str, tuple[str | None, bytes]] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
@@ -125,6 +123,4 @@ class FileStore:
 
     @staticmethod
     def not_found(file_id: str) -> ApiError:
-        return openai_error(
-            404, f"No such File object: {file_id}", "invalid_request_error", "id", "not_found"
-        )
+        return openai_error(404, f"No such File object: {file_id}", "invalid_request_error", "id", "not_found")

@@ -71,12 +71,7 @@ def encode_png(raster: Raster, *, level: int = 2) -> bytes:
     ihdr = struct.pack(">IIBBBBB", raster.width, raster.height, 8, color_type, 0, 0, 0)
     # b"\0".join puts the filter byte 0 in front of every row in a single C-level pass.
     raw = b"\x00".join([b"", *raster.rows])
-    return (
-        PNG_SIGNATURE
-        + _chunk(b"IHDR", ihdr)
-        + _chunk(b"IDAT", zlib.compress(raw, level))
-        + _chunk(b"IEND", b"")
-    )
+    return PNG_SIGNATURE + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(raw, level)) + _chunk(b"IEND", b"")
 
 
 @lru_cache(maxsize=64)

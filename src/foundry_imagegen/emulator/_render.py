@@ -137,9 +137,7 @@ def build_scene(prompt: str, *, seed: int, quality: str = "medium", salt: str = 
     shapes: list[_Shape] = []
     # The sun/moon and the mountains make every picture read as a landscape of the prompt's colours.
     sun = _mix(palette[1 % len(palette)], (255, 240, 200), 0.35)
-    shapes.append(
-        _Shape("circle", sun, sun, rng.uniform(0.15, 0.85), rng.uniform(0.12, horizon - 0.2), 0.09, 0.09)
-    )
+    shapes.append(_Shape("circle", sun, sun, rng.uniform(0.15, 0.85), rng.uniform(0.12, horizon - 0.2), 0.09, 0.09))
     for i in range(rng.randint(1, 3)):
         c = _mix(palette[(i + 1) % len(palette)], (30, 30, 40), 0.45)
         shapes.append(
@@ -160,9 +158,7 @@ def build_scene(prompt: str, *, seed: int, quality: str = "medium", salt: str = 
         kind = rng.choice(("circle", "circle", "rect", "vstripes", "hstripes"))
         cx, cy = rng.uniform(0.05, 0.95), rng.uniform(0.1, 0.95)
         size = rng.uniform(0.04, 0.16)
-        shapes.append(
-            _Shape(kind, c1, c2, cx, cy, size * rng.uniform(0.7, 1.6), size * rng.uniform(0.7, 1.6))
-        )
+        shapes.append(_Shape(kind, c1, c2, cx, cy, size * rng.uniform(0.7, 1.6), size * rng.uniform(0.7, 1.6)))
     return Scene(
         sky_top=_mix(sky, (255, 255, 255), 0.55),
         sky_bottom=_mix(sky, (255, 255, 255), 0.15),
@@ -261,9 +257,7 @@ def _background(scene: Scene, width: int, height: int, channels: int, transparen
     return rows
 
 
-def _paint(
-    rows: list[bytes], shapes: Sequence[_Shape], width: int, height: int, channels: int
-) -> list[bytes]:
+def _paint(rows: list[bytes], shapes: Sequence[_Shape], width: int, height: int, channels: int) -> list[bytes]:
     ops = [op for op in (_compile(s, width, height, channels) for s in shapes) if op is not None]
     out = list(rows)
     for y in range(height):
@@ -340,9 +334,9 @@ def blend(a: bytes, b: bytes) -> bytes:
     if a == b:
         return a
     n = len(a)
-    return (
-        int.from_bytes(a.translate(_HALF_UP), "big") + int.from_bytes(b.translate(_HALF_DOWN), "big")
-    ).to_bytes(n, "big")
+    return (int.from_bytes(a.translate(_HALF_UP), "big") + int.from_bytes(b.translate(_HALF_DOWN), "big")).to_bytes(
+        n, "big"
+    )
 
 
 def convert_channels(raster: Raster, channels: int) -> Raster:
@@ -487,9 +481,7 @@ def decode_image(data: bytes) -> Raster:
     elif sniff_format(data) is None:
         raise ImageDecodeError("unrecognised image format (expected PNG, JPEG, WebP or GIF)")
     elif not pillow_available():
-        raise PillowMissing(
-            f"decoding {sniff_format(data)} input images needs Pillow in the emulator: {PILLOW_HINT}"
-        )
+        raise PillowMissing(f"decoding {sniff_format(data)} input images needs Pillow in the emulator: {PILLOW_HINT}")
     from PIL import Image, UnidentifiedImageError
 
     try:

@@ -32,9 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
-    parser.add_argument(
-        "--project", default="demo", help="Foundry project name in the endpoint (default: demo)"
-    )
+    parser.add_argument("--project", default="demo", help="Foundry project name in the endpoint (default: demo)")
     parser.add_argument(
         "--api-key",
         dest="api_keys",
@@ -52,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dialect", choices=("openai", "azure"), default="openai", help="SSE dialect (default: openai)"
     )
-    parser.add_argument(
-        "--event-delay", type=float, default=0.0, metavar="S", help="seconds between SSE events"
-    )
+    parser.add_argument("--event-delay", type=float, default=0.0, metavar="S", help="seconds between SSE events")
     parser.add_argument("--seed", type=int, default=0, help="seed for the rendered images (default: 0)")
     return parser
 

@@ -223,9 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        self._send_bytes(
-            reply.status, compact_json(reply.body), "application/json", reply.headers, request_id
-        )
+        self._send_bytes(reply.status, compact_json(reply.body), "application/json", reply.headers, request_id)
 
     def _send_bytes(
         self, status: int, data: bytes, content_type: str, headers: Mapping[str, str], request_id: str

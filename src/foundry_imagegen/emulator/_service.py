@@ -68,8 +68,7 @@ API_KEY_MESSAGE = (
     "active subscription and use a correct regional API endpoint for your resource."
 )
 BEARER_MESSAGE = (
-    "Unauthorized. Access token is missing, invalid, audience is incorrect (https://ai.azure.com), "
-    "or have expired."
+    "Unauthorized. Access token is missing, invalid, audience is incorrect (https://ai.azure.com), or have expired."
 )
 MISSING_IMAGE_HEADER_MESSAGE = (
     "imagegen deployment must be provided through header: x-ms-oai-image-generation-deployment"
@@ -209,9 +208,7 @@ class _Turn:
 
     def _render_final(self, scene: Scene, spec: ToolSpec) -> Raster:
         if self.base is not None:
-            return render_edit(
-                self.base, self.mask, scene, spec.width, spec.height, transparent=spec.transparent
-            )
+            return render_edit(self.base, self.mask, scene, spec.width, spec.height, transparent=spec.transparent)
         return render(scene, spec.width, spec.height, transparent=spec.transparent)
 
     def final_b64(self) -> str:
@@ -549,9 +546,7 @@ class Service:
                 return JsonReply(204, None)
         else:
             return JsonReply(404, {"error": {"code": "not_found", "message": f"No admin route {path}."}})
-        return JsonReply(
-            405, {"error": {"code": "405", "message": f"Method {req.method} is not allowed on {path}."}}
-        )
+        return JsonReply(405, {"error": {"code": "405", "message": f"Method {req.method} is not allowed on {path}."}})
 
     # ------------------------------------------------------------------ responses
 
@@ -643,8 +638,7 @@ class Service:
             if not isinstance(body, dict):
                 raise openai_error(
                     400,
-                    "We could not parse the JSON body of your request. The request body must be a JSON "
-                    "object.",
+                    "We could not parse the JSON body of your request. The request body must be a JSON object.",
                     "invalid_request_error",
                     None,
                     None,
@@ -698,9 +692,7 @@ class Service:
             )
         model = definition.get("model")
         if not isinstance(model, str) or not model:
-            raise azure_error(
-                400, "invalid_request_error", "definition.model is required (a model deployment name)."
-            )
+            raise azure_error(400, "invalid_request_error", "definition.model is required (a model deployment name).")
         tools = definition.get("tools")
         if tools is None:
             return
@@ -714,9 +706,7 @@ class Service:
             named = tool.get("model")
             image_model = self.image_deployments.get(named, named) if isinstance(named, str) else None
             try:
-                check_tool_fields(
-                    tool, f"definition.tools[{i}]", image_model=image_model, custom_sizes_unknown=True
-                )
+                check_tool_fields(tool, f"definition.tools[{i}]", image_model=image_model, custom_sizes_unknown=True)
             except ApiError as exc:
                 err = exc.body["error"]
                 raise ApiError(
@@ -894,9 +884,7 @@ class Service:
             return base.width, base.height
         return 1024, 1024
 
-    def _store(
-        self, turn: _Turn, response: dict[str, Any], raster: Raster | None, item_id: str | None
-    ) -> None:
+    def _store(self, turn: _Turn, response: dict[str, Any], raster: Raster | None, item_id: str | None) -> None:
         if not turn.store:
             return
         with self._lock:
@@ -1102,10 +1090,7 @@ class Service:
         else:
             if kind == "text_only":
                 assert fault is not None
-                text = (
-                    fault.params["text"]
-                    or f"I can't draw that, but here's a description: {turn.revised_prompt()}."
-                )
+                text = fault.params["text"] or f"I can't draw that, but here's a description: {turn.revised_prompt()}."
             else:
                 text = _NO_TOOL_TEXT
         msg_id = new_id("msg")

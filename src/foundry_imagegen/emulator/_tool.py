@@ -87,9 +87,7 @@ def is_custom_size_model(model: str | None) -> bool:
     return bool(model) and str(model).startswith("gpt-image-2")
 
 
-def check_tool_fields(
-    tool: Any, prefix: str, *, image_model: str | None, custom_sizes_unknown: bool = False
-) -> None:
+def check_tool_fields(tool: Any, prefix: str, *, image_model: str | None, custom_sizes_unknown: bool = False) -> None:
     """Raise :class:`ApiError` (HTTP 400) for the first invalid field of one image_generation tool.
 
     ``prefix`` is the parameter path, e.g. ``"tools[0]"``. ``image_model`` decides whether custom sizes
@@ -121,9 +119,7 @@ def check_tool_fields(
     if model is not None and not isinstance(model, str):
         raise _invalid(f"{prefix}.model", model, "an image model deployment name")
     partial = tool.get("partial_images")
-    if partial is not None and (
-        isinstance(partial, bool) or not isinstance(partial, int) or not 0 <= partial <= 3
-    ):
+    if partial is not None and (isinstance(partial, bool) or not isinstance(partial, int) or not 0 <= partial <= 3):
         raise _invalid(f"{prefix}.partial_images", partial, "integers from 0 to 3")
     compression = tool.get("output_compression")
     if compression is not None and (
@@ -145,11 +141,7 @@ def check_tool_fields(
             "invalid_value",
         )
     effective_model = image_model or model
-    if (
-        tool.get("input_fidelity") == "high"
-        and effective_model
-        and str(effective_model).startswith("gpt-image-1-mini")
-    ):
+    if tool.get("input_fidelity") == "high" and effective_model and str(effective_model).startswith("gpt-image-1-mini"):
         raise _invalid(f"{prefix}.input_fidelity", "high", "'low' for gpt-image-1-mini")
     size = tool.get("size")
     if size is not None and size != "auto" and size not in FIXED_SIZES:
@@ -162,9 +154,7 @@ def check_tool_fields(
             if problem:
                 raise _invalid(f"{prefix}.size", size, f"{fixed}, or WIDTHxHEIGHT where {problem}")
         else:
-            raise _invalid(
-                f"{prefix}.size", size, fixed + " (custom WIDTHxHEIGHT needs a gpt-image-2 deployment)"
-            )
+            raise _invalid(f"{prefix}.size", size, fixed + " (custom WIDTHxHEIGHT needs a gpt-image-2 deployment)")
     mask = tool.get("input_image_mask")
     if mask is not None:
         if not isinstance(mask, dict):
