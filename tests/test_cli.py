@@ -263,3 +263,25 @@ def test_stream_fault_exits_7_and_writes_nothing(tmp_path: Path, foundry_emulato
     )
     assert code == 7 and "nothing was written" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_emulator_command_serves_until_stopped() -> None:
+    import httpx
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "foundry_imagegen", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("READY http://127.0.0.1:") and line.endswith("/api/projects/demo")
+        endpoint = line.split(" ", 1)[1]
+        root = endpoint.split("/api/")[0]
+        assert httpx.get(root + "/health", timeout=5).json() == {"status": "ok"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert proc.returncode == 0

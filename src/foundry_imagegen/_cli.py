@@ -336,11 +336,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     """
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = build_parser().parse_args(argv)
-    if args.command == "emulator":
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["emulator"]:
+        # Handed over before parsing: argparse's REMAINDER drops a leading --option in a subcommand.
         from .emulator._serve import main as serve
 
-        return serve(args.args)
+        return serve(argv[1:])
+    args = build_parser().parse_args(argv)
     if args.verbose:
         logging.basicConfig(stream=err, format="%(levelname)s %(name)s: %(message)s")
         logging.getLogger("foundry_imagegen").setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
