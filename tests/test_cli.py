@@ -283,5 +283,5 @@ def test_emulator_command_serves_until_stopped() -> None:
         assert httpx.get(root + "/health", timeout=5).json() == {"status": "ok"}
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # also closes the pipes
     assert proc.returncode == 0
