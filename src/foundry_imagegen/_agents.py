@@ -34,7 +34,7 @@ def validate_agent_name(name: object) -> str:
 
         validate_agent_name("poster-artist")
     """
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise ConfigurationError(
             f"agent name {name!r} is not valid: it needs 1-63 letters, digits or hyphens, starting and "
             "ending with a letter or digit. Fix: e.g. 'poster-artist'"

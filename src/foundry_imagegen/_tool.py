@@ -52,7 +52,7 @@ def model_family(name: str | None) -> str | None:
     """The known image model family a model or deployment name belongs to, or None if unknown."""
     if not name:
         return None
-    match = _FAMILY_RE.match(name.strip().lower())
+    match = _FAMILY_RE.fullmatch(name.strip().lower())
     return match.group(1) if match else None
 
 
@@ -116,7 +116,7 @@ class ImageGenerationTool(BaseModel):
     @field_validator("deployment")
     @classmethod
     def _check_deployment(cls, value: str | None) -> str | None:
-        if value is not None and not _DEPLOYMENT_RE.match(value):
+        if value is not None and not _DEPLOYMENT_RE.fullmatch(value):
             raise _err(
                 "deployment",
                 value,
@@ -175,7 +175,7 @@ class ImageGenerationTool(BaseModel):
     def _check_size(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or value == "auto" or value in FIXED_SIZES:
             return value
-        match = _SIZE_RE.match(value)
+        match = _SIZE_RE.fullmatch(value)
         if not match:
             raise _err(
                 "size",

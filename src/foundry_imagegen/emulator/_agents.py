@@ -18,7 +18,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 def valid_agent_name(name: str) -> bool:
     """1–63 characters, alphanumeric at both ends, hyphens allowed inside."""
-    return bool(_NAME_RE.match(name))
+    return bool(_NAME_RE.fullmatch(name))
 
 
 def paginate(items: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str, Any]:

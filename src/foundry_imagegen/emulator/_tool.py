@@ -64,7 +64,7 @@ def _invalid(param: str, value: Any, supported: str) -> ApiError:
 
 def parse_size(size: str) -> tuple[int, int] | None:
     """``"1536x1024"`` → ``(1536, 1024)``; None when it is not of the WIDTHxHEIGHT form."""
-    m = _SIZE_RE.match(size)
+    m = _SIZE_RE.fullmatch(size)
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
