@@ -244,12 +244,10 @@ class AsyncFoundryClient(BaseFoundryClient):
             second = await client.edit(first, "make it winter")
             third = await client.edit(second, "add smoke from the chimney", mask="chimney-mask.png")
         """
-        from ._inputs import check_mask, plan_edit, resolve_image
+        from ._inputs import plan_edit
 
-        plan = plan_edit(previous, via=via)
+        plan = plan_edit(previous, via=via, mask=mask)
         images = [plan.image] if plan.image is not None else None
-        if mask is not None and plan.base is not None and images is None:
-            check_mask(resolve_image(mask, param="mask"), resolve_image(plan.base))
         result = await self.generate(
             prompt,
             tool=tool,

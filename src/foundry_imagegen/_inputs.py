@@ -251,16 +251,26 @@ class EditPlan:
     base: GeneratedImage | None = None
 
 
-def plan_edit(previous: object, *, via: str = "auto") -> EditPlan:
+def plan_edit(previous: object, *, via: str = "auto", mask: ImageInput | None = None) -> EditPlan:
     """Decide how to continue an edit (pure).
 
     A stored response (``store`` true) is continued by id, so the service keeps the whole context;
     otherwise its image is sent again as an input image. Anything else is an image input.
 
+    A ``mask`` continuing a stored response is checked against that response's image here, since no
+    input image will carry it.
+
     Example::
 
         plan_edit(result).via  # 'previous_response_id' when result.response.store is True
     """
+    plan = _plan_edit(previous, via)
+    if mask is not None and plan.image is None and plan.base is not None:
+        check_mask(resolve_image(mask, param="mask"), resolve_image(plan.base))
+    return plan
+
+
+def _plan_edit(previous: object, via: str) -> EditPlan:
     from ._models import GenerationResult
 
     if via not in ("auto", "previous_response_id", "input_image"):

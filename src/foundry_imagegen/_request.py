@@ -165,10 +165,39 @@ def build_responses_request(
     param = tool.to_param()
     if stream and tool.partial_images is None:
         param["partial_images"] = STREAM_DEFAULT_PARTIAL_IMAGES
-    body: dict[str, Any] = {"model": model, "input": _check_input(input)}
+    return _request(
+        {"model": model},
+        input,
+        headers,
+        tools=[param],
+        instructions=instructions,
+        tool_choice=tool_choice,
+        previous_response_id=previous_response_id,
+        store=store,
+        stream=stream,
+        extra_body=extra_body,
+    )
+
+
+def _request(
+    head: dict[str, Any],
+    input: InputLike,
+    headers: dict[str, str],
+    *,
+    tools: list[dict[str, Any]] | None,
+    instructions: str | None,
+    tool_choice: ToolChoice | None,
+    previous_response_id: str | None,
+    store: bool | None,
+    stream: bool,
+    extra_body: Mapping[str, Any] | None,
+) -> ResponsesRequest:
+    # The fields every Responses call shares, after its head (model, or the agent's name).
+    body: dict[str, Any] = {**head, "input": _check_input(input)}
     if instructions is not None:
         body["instructions"] = instructions
-    body["tools"] = [param]
+    if tools is not None:
+        body["tools"] = tools
     if tool_choice is not None:
         body["tool_choice"] = tool_choice_param(tool_choice)
     if previous_response_id is not None:
@@ -178,19 +207,15 @@ def build_responses_request(
     if stream:
         body["stream"] = True
         headers["Accept"] = "text/event-stream"
-    _merge_extra(body, extra_body)
-    return ResponsesRequest(method="POST", path="/responses", headers=headers, json=body)
-
-
-def _merge_extra(body: dict[str, Any], extra_body: Mapping[str, Any] | None) -> None:
     if extra_body:
         clash = sorted(set(extra_body) & set(body))
         if clash:
             raise ConfigurationError(
-                f"extra_body sets {', '.join(clash)}, which this call already sets. Fix: use the "
-                "named parameter instead"
+                f"extra_body sets {', '.join(clash)}, which this call already sets. Fix: use the named "
+                "parameter instead"
             )
         body.update(extra_body)
+    return ResponsesRequest(method="POST", path="/responses", headers=headers, json=body)
 
 
 def _agent_request(
@@ -218,20 +243,18 @@ def _agent_request(
         )
     if agent_field not in ("agent_reference", "agent"):
         raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' or 'agent'")
-    body: dict[str, Any] = {agent_field: agent_reference_param(agent), "input": _check_input(input)}
-    if instructions is not None:
-        body["instructions"] = instructions
-    if tool_choice is not None:
-        body["tool_choice"] = tool_choice_param(tool_choice)
-    if previous_response_id is not None:
-        body["previous_response_id"] = previous_response_id
-    if store is not None:
-        body["store"] = store
-    if stream:
-        body["stream"] = True
-        headers["Accept"] = "text/event-stream"
-    _merge_extra(body, extra_body)
-    return ResponsesRequest(method="POST", path="/responses", headers=headers, json=body)
+    return _request(
+        {agent_field: agent_reference_param(agent)},
+        input,
+        headers,
+        tools=None,
+        instructions=instructions,
+        tool_choice=tool_choice,
+        previous_response_id=previous_response_id,
+        store=store,
+        stream=stream,
+        extra_body=extra_body,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,47 +10,10 @@ Example::
                 print("partial", event.partial_image_index)
 """
 
-from ._events import (
-    ErrorEvent,
-    ImageGenerationCompletedEvent,
-    ImageGenerationGeneratingEvent,
-    ImageGenerationInProgressEvent,
-    OutputItemAddedEvent,
-    OutputItemDoneEvent,
-    OutputTextDeltaEvent,
-    OutputTextDoneEvent,
-    PartialImageEvent,
-    ResponseCompletedEvent,
-    ResponseCreatedEvent,
-    ResponseFailedEvent,
-    ResponseIncompleteEvent,
-    ResponseInProgressEvent,
-    ResponseQueuedEvent,
-    StreamEvent,
-    UnknownEvent,
-    parse_event,
-)
+from . import _events
+from ._events import *  # noqa: F403
 
-__all__ = [
-    "ErrorEvent",
-    "ImageGenerationCompletedEvent",
-    "ImageGenerationGeneratingEvent",
-    "ImageGenerationInProgressEvent",
-    "OutputItemAddedEvent",
-    "OutputItemDoneEvent",
-    "OutputTextDeltaEvent",
-    "OutputTextDoneEvent",
-    "PartialImageEvent",
-    "ResponseCompletedEvent",
-    "ResponseCreatedEvent",
-    "ResponseFailedEvent",
-    "ResponseInProgressEvent",
-    "ResponseIncompleteEvent",
-    "ResponseQueuedEvent",
-    "StreamEvent",
-    "UnknownEvent",
-    "parse_event",
-]
+__all__ = list(_events.__all__)
 
 for _name in __all__:
     _obj = globals()[_name]
