@@ -1,0 +1,414 @@
+"""client.stream() end to end: both clients over real loopback sockets against the emulator, in both
+SSE dialects; partial images, real decodable images, stream faults and retries before the stream."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from foundry_imagegen import (
+    AsyncFoundryClient,
+    ContentFilterError,
+    FoundryClient,
+    GeneratedImage,
+    ImageGenerationTool,
+    RateLimitError,
+    ServerError,
+    TruncatedStreamError,
+)
+from foundry_imagegen.emulator import Emulator
+
+pytestmark = pytest.mark.e2e
+
+DIALECTS = ["openai", "azure"]
+PROMPT = "a lighthouse at dusk over a stormy sea"
+
+
+class Shell:
+    """One flavour of client (sync or async); records retry waits instead of sleeping."""
+
+    def __init__(self, is_async: bool) -> None:
+        self.is_async = is_async
+        self.waits: list[float] = []
+        self.clients: list[Any] = []
+
+    def _sleep(self) -> Callable[[float], Any]:
+        if self.is_async:
+
+            async def record_async(seconds: float) -> None:
+                self.waits.append(seconds)
+
+            return record_async
+
+        def record(seconds: float) -> None:
+            self.waits.append(seconds)
+
+        return record
+
+    def client(self, emu: Emulator, **kwargs: Any) -> Any:
+        kwargs.setdefault("model", "gpt-4.1")
+        kwargs.setdefault("image_deployment", "gpt-image-1")
+        if "credential" not in kwargs:
+            kwargs.setdefault("api_key", "k")
+        kwargs.setdefault("sleep", self._sleep())
+        cls = AsyncFoundryClient if self.is_async else FoundryClient
+        client = cls(emu.endpoint, **kwargs)
+        self.clients.append(client)
+        return client
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        if self.is_async:
+            result = await result
+        return result
+
+    @asynccontextmanager
+    async def opened(self, client: Any, prompt: str = PROMPT, **kwargs: Any) -> AsyncIterator[Any]:
+        stream = client.stream(prompt, **kwargs)
+        if self.is_async:
+            async with stream as entered:
+                yield entered
+        else:
+            with stream as entered:
+                yield entered
+
+    async def drain(self, iterable: Any) -> list[Any]:
+        if self.is_async:
+            return [item async for item in iterable]
+        return list(iterable)
+
+    async def close_all(self) -> None:
+        for client in self.clients:
+            await self.run(client.close)
+
+
+@pytest.fixture(params=["sync", "async"])
+async def shell(request: pytest.FixtureRequest):
+    harness = Shell(request.param == "async")
+    try:
+        yield harness
+    finally:
+        await harness.close_all()
+
+
+def pil(image: GeneratedImage) -> Image.Image:
+    decoded = Image.open(io.BytesIO(image.data))
+    decoded.load()
+    return decoded
+
+
+def responses_posts(emu: Emulator) -> list[Any]:
+    return [r for r in emu.requests if r.method == "POST" and r.path.endswith("/responses")]
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# --------------------------------------------------------------------------- partial images
+
+
+@pytest.mark.parametrize("partial_images", [0, 1, 2, 3])
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_partial_images_arrive_then_the_final(shell, foundry_emulator_factory, dialect, partial_images):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    client = shell.client(emu)
+    tool = ImageGenerationTool(partial_images=partial_images, size="1536x1024", quality="low")
+
+    async with shell.opened(client, tool=tool) as stream:
+        images = await shell.drain(stream.images())
+        result = await shell.run(stream.final)
+        assert stream.partials_seen == partial_images
+
+    assert [image.partial_index for image in images] == [*range(partial_images), None]
+    partials, final = images[:-1], images[-1]
+    for image in images:
+        assert image.format == "png"
+        assert (image.width, image.height) == (1536, 1024)
+        decoded = pil(image)
+        assert (decoded.format, decoded.size, decoded.mode) == ("PNG", (1536, 1024), "RGB")
+    # Partials are intermediate renders: all different, none is the final, the first is the coarsest.
+    assert len({image.data for image in images}) == partial_images + 1
+    if partials:
+        assert len(partials[0].data) < len(final.data)
+    assert result.image.data == final.data
+    assert result.request_id and stream.request_id == result.request_id
+    [request] = responses_posts(emu)
+    assert request.json["stream"] is True
+    assert request.json["tools"][0]["partial_images"] == partial_images
+    assert request.headers["accept"] == "text/event-stream"
+    assert request.headers["x-ms-oai-image-generation-deployment"] == "gpt-image-1"
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_default_tool_streams_one_partial(shell, foundry_emulator_factory, dialect):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    client = shell.client(emu)
+    seen: list[GeneratedImage] = []
+
+    async with shell.opened(client, on_partial_image=seen.append) as stream:
+        result = await shell.run(stream.final)
+
+    assert [image.partial_index for image in seen] == [0]
+    assert (result.image.width, result.image.height) == (1024, 1024)
+    assert pil(result.image).size == (1024, 1024)
+    [request] = responses_posts(emu)
+    assert request.json["tools"][0]["partial_images"] == 1
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_events_of_a_real_stream(shell, foundry_emulator_factory, dialect):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    client = shell.client(emu)
+
+    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
+        events = await shell.drain(stream)
+
+    names = [type(event).__name__ for event in events]
+    assert names[:5] == [
+        "ResponseCreatedEvent",
+        "ResponseInProgressEvent",
+        "OutputItemAddedEvent",
+        "ImageGenerationInProgressEvent",
+        "ImageGenerationGeneratingEvent",
+    ]
+    assert names[5:7] == ["PartialImageEvent", "PartialImageEvent"]
+    assert ("ImageGenerationCompletedEvent" in names) == (dialect == "openai")
+    assert names[-1] == "ResponseCompletedEvent"
+    assert [event.sequence_number for event in events] == list(range(len(events)))
+    done = next(e for e in events if type(e).__name__ == "OutputItemDoneEvent")
+    assert done.item.status == ("completed" if dialect == "openai" else "generating")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_transparent_background_gives_rgba_images(shell, foundry_emulator_factory, dialect):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    client = shell.client(emu)
+    tool = ImageGenerationTool(partial_images=2, background="transparent", size="1024x1536")
+
+    async with shell.opened(client, tool=tool) as stream:
+        images = await shell.drain(stream.images())
+
+    assert [image.partial_index for image in images] == [0, 1, None]
+    for image in images:
+        decoded = pil(image)
+        assert (decoded.mode, decoded.size) == ("RGBA", (1024, 1536))
+    alpha_low, alpha_high = pil(images[-1]).getextrema()[3]
+    assert (alpha_low, alpha_high) == (0, 255)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_jpeg_streams_jpeg_partials_and_final(shell, foundry_emulator_factory, dialect, tmp_path):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    client = shell.client(emu)
+    tool = ImageGenerationTool(partial_images=2, output_format="jpeg", output_compression=80)
+
+    async with shell.opened(client, tool=tool) as stream:
+        path = await shell.run(stream.save, tmp_path / "fox", partials=True)
+
+    assert path == tmp_path / "fox.jpg"
+    assert listing(tmp_path) == ["fox.jpg", "fox.partial-0.jpg", "fox.partial-1.jpg"]
+    for name in listing(tmp_path):
+        with Image.open(tmp_path / name) as decoded:
+            assert (decoded.format, decoded.size, decoded.mode) == ("JPEG", (1024, 1024), "RGB")
+    assert len({(tmp_path / name).read_bytes() for name in listing(tmp_path)}) == 3
+    [request] = responses_posts(emu)
+    assert request.json["tools"][0]["output_format"] == "jpeg"
+    assert request.json["tools"][0]["output_compression"] == 80
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_save_with_partials_over_sockets(shell, foundry_emulator_factory, dialect, tmp_path):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    client = shell.client(emu)
+
+    async with shell.opened(client, tool=ImageGenerationTool(partial_images=3)) as stream:
+        path = await shell.run(stream.save, tmp_path / "out" / "fox.png", partials=True)
+
+    assert path == tmp_path / "out" / "fox.png"
+    assert listing(tmp_path / "out") == [
+        "fox.partial-0.png",
+        "fox.partial-1.png",
+        "fox.partial-2.png",
+        "fox.png",
+    ]
+    with Image.open(path) as decoded:
+        assert decoded.size == (1024, 1024)
+
+
+# --------------------------------------------------------------------------- stream faults
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_stream_drop_is_truncated_and_writes_nothing(shell, foundry_emulator_factory, dialect, tmp_path):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    emu.inject("stream_drop", after=3)
+    client = shell.client(emu)
+
+    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
+        with pytest.raises(TruncatedStreamError) as caught:
+            await shell.run(stream.save, tmp_path / "fox.png", partials=True)
+
+    assert caught.value.events_seen == 3
+    assert listing(tmp_path) == []
+    assert len(responses_posts(emu)) == 1
+    assert shell.waits == []
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_stream_drop_after_partials_writes_no_final(shell, foundry_emulator_factory, dialect, tmp_path):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    emu.inject("stream_drop", after=7)  # created .. generating, two partials, then the cut
+    client = shell.client(emu)
+
+    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
+        with pytest.raises(TruncatedStreamError):
+            await shell.run(stream.save, tmp_path / "fox.png")
+
+    assert listing(tmp_path) == []
+    assert len(responses_posts(emu)) == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "error_cls", "code"),
+    [
+        ({"code": "content_filter"}, ContentFilterError, "content_filter"),
+        ({}, ServerError, "server_error"),
+        ({"code": "rate_limit_exceeded"}, RateLimitError, "rate_limit_exceeded"),
+    ],
+)
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_stream_error_event_is_typed_and_not_retried(
+    shell, foundry_emulator_factory, dialect, params, error_cls, code, tmp_path
+):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    emu.inject("stream_error", after=3, **params)
+    client = shell.client(emu)
+
+    async with shell.opened(client) as stream:
+        with pytest.raises(error_cls) as caught:
+            await shell.run(stream.save, tmp_path / "fox.png")
+
+    assert caught.value.code == code
+    assert caught.value.request_id == stream.request_id is not None
+    assert listing(tmp_path) == []
+    assert len(responses_posts(emu)) == 1
+    assert shell.waits == []
+
+
+@pytest.mark.parametrize(
+    ("params", "error_cls", "code"),
+    [
+        ({}, ServerError, "server_error"),
+        ({"code": "image_content_policy_violation"}, ContentFilterError, "image_content_policy_violation"),
+    ],
+)
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_stream_failed_is_typed_and_not_retried(
+    shell, foundry_emulator_factory, dialect, params, error_cls, code
+):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    emu.inject("stream_failed", after=6, **params)  # after the first partial
+    client = shell.client(emu)
+    seen: list[GeneratedImage] = []
+
+    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2), on_partial_image=seen.append) as stream:
+        with pytest.raises(error_cls) as caught:
+            await shell.run(stream.final)
+
+    assert caught.value.code == code
+    assert [image.partial_index for image in seen] == [0]
+    assert len(responses_posts(emu)) == 1
+    assert shell.waits == []
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_moderation_blocked_stream_is_a_content_filter_error(shell, foundry_emulator_factory, dialect):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    emu.inject("moderation_blocked")
+    client = shell.client(emu)
+
+    async with shell.opened(client) as stream:
+        with pytest.raises(ContentFilterError) as caught:
+            await shell.run(stream.final)
+
+    assert caught.value.code == "moderation_blocked"
+    assert len(responses_posts(emu)) == 1
+
+
+async def test_content_filter_before_the_stream_is_not_retried(shell, foundry_emulator):
+    foundry_emulator.inject("content_filter", category="hate", severity="high")
+    client = shell.client(foundry_emulator)
+
+    with pytest.raises(ContentFilterError) as caught:
+        async with shell.opened(client):
+            raise AssertionError("the block must not run")
+
+    assert caught.value.status == 400
+    assert caught.value.categories == ("hate",)
+    assert len(responses_posts(foundry_emulator)) == 1
+    assert shell.waits == []
+
+
+# --------------------------------------------------------------------------- retries before the stream
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_rate_limit_before_the_stream_is_retried(shell, foundry_emulator_factory, dialect):
+    emu = foundry_emulator_factory(stream_dialect=dialect)
+    emu.inject("rate_limit", retry_after=2)
+    client = shell.client(emu)
+
+    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
+        images = await shell.drain(stream.images())
+        result = await shell.run(stream.final)
+
+    assert [image.partial_index for image in images] == [0, 1, None]
+    assert result.image.data == images[-1].data
+    assert shell.waits == [2.0]
+    posts = responses_posts(emu)
+    assert len(posts) == 2
+    assert posts[0].headers["x-ms-client-request-id"] == posts[1].headers["x-ms-client-request-id"]
+    assert emu.faults == []
+
+
+async def test_dropped_connection_before_the_stream_is_retried(shell, foundry_emulator):
+    foundry_emulator.inject("drop_connection")
+    client = shell.client(foundry_emulator)
+
+    async with shell.opened(client) as stream:
+        result = await shell.run(stream.final)
+
+    assert pil(result.image).size == (1024, 1024)
+    assert len(responses_posts(foundry_emulator)) == 2
+    assert len(shell.waits) == 1 and 0 < shell.waits[0] <= 8
+
+
+# --------------------------------------------------------------------------- early exit
+
+
+async def test_leaving_after_the_first_partial_closes_the_connection(shell, foundry_emulator):
+    client = shell.client(foundry_emulator)
+
+    async with shell.opened(client, tool=ImageGenerationTool(partial_images=3)) as stream:
+        seen = []
+        if shell.is_async:
+            async for image in stream.partial_images():
+                seen.append(image)
+                break
+        else:
+            for image in stream.partial_images():
+                seen.append(image)
+                break
+        assert [image.partial_index for image in seen] == [0]
+
+    assert stream._response.is_closed
+    # The client is still usable afterwards.
+    result = await shell.run(client.generate, "a cat", tool=ImageGenerationTool(quality="low"))
+    assert result.image.format == "png"
