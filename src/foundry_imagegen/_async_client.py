@@ -350,10 +350,11 @@ class AsyncFoundryClient(BaseFoundryClient):
     ) -> tuple[ResponsesRequest, ImageGenerationTool]:
         # The I/O steps a request may need first (uploads, reading an agent's tool); the rest is core.
         resolved_images, resolved_mask = self._resolve_inputs(images, mask)
+        ref, agent_tool = self._agent_parts(agent)
+        self._check_before_io(ref, tool, resolved_mask)
         if upload_images:
             resolved_images = [await self.files.upload_resolved(image) for image in resolved_images]
             resolved_mask = await self.files.upload_resolved(resolved_mask) if resolved_mask is not None else None
-        ref, agent_tool = self._agent_parts(agent)
         if ref is not None and self._needs_agent_lookup(tool, agent_tool):
             agent_tool = self._remember_agent_tool(ref, await self.agents.resolve(ref))
         return self._prepare(

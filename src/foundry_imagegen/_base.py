@@ -13,7 +13,7 @@ import httpx
 
 from ._config import EndpointInfo, Secret, TokenCache, resolve_endpoint
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
-from ._request import ApiCall, InputLike, ResponsesRequest, build_responses_request, with_images
+from ._request import ApiCall, InputLike, ResponsesRequest, build_responses_request, check_agent_tool, with_images
 from ._retry import RetryPolicy
 from ._tool import ImageGenerationTool
 from ._version import __version__
@@ -204,18 +204,29 @@ class BaseFoundryClient:
         """The reference to send and, when already known, the agent's own image tool."""
         if agent is None:
             return None, None
-        from ._agents import AgentReference, AgentVersion
+        from ._agents import AgentReference, AgentVersion, validate_agent_name
 
+        self._project_url("agent=")
         if isinstance(agent, AgentVersion):
             return agent.reference, agent.image_tool
         if isinstance(agent, AgentReference):
             return agent, self._agent_tools.get((agent.name, agent.version))
         if isinstance(agent, str):
-            ref = AgentReference(name=agent)
+            ref = AgentReference(name=validate_agent_name(agent))
             return ref, self._agent_tools.get((ref.name, None))
         raise ConfigurationError(
             f"agent is a {type(agent).__name__}. Fix: pass an agent name, an AgentReference or an AgentVersion"
         )
+
+    def _check_before_io(
+        self,
+        agent: AgentReference | None,
+        tool: ImageGenerationTool | Mapping[str, Any] | None,
+        mask: ResolvedImage | None,
+    ) -> None:
+        """Every local refusal of an agent call, run before uploads or lookups touch the network."""
+        if agent is not None:
+            check_agent_tool(ImageGenerationTool.coerce(tool), has_mask=mask is not None)
 
     def _needs_agent_lookup(
         self, tool: ImageGenerationTool | Mapping[str, Any] | None, agent_tool: ImageGenerationTool | None
@@ -250,11 +261,6 @@ class BaseFoundryClient:
         if agent_tool is not None and resolved.deployment is None:
             resolved = resolved.replace(deployment=agent_tool.deployment)
         if mask is not None:
-            if agent is not None:
-                raise ConfigurationError(
-                    "mask= cannot be sent with agent=: the mask is part of the image tool, and an agent's tool "
-                    "comes from its stored definition. Fix: edit with a direct call (model=...) instead"
-                )
             resolved = resolved.replace(input_image_mask=mask.mask_param())
         if force_image is None:
             force_image = agent is None  # an agent's definition decides its own tool use

@@ -218,6 +218,22 @@ def _request(
     return ResponsesRequest(method="POST", path="/responses", headers=headers, json=body)
 
 
+def check_agent_tool(tool: ImageGenerationTool, *, has_mask: bool) -> None:
+    """Refuse what an agent call would silently ignore: the agent's stored definition holds its tool."""
+    if has_mask:
+        raise ConfigurationError(
+            "mask= cannot be sent with agent=: the mask is part of the image tool, and an agent's tool comes from "
+            "its stored definition. Fix: edit with a direct call (model=...) instead"
+        )
+    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "deployment", "model", "input_image_mask"})
+    if ignored:
+        # Quietly dropping size/quality/... would give the caller an image they did not ask for.
+        raise ConfigurationError(
+            f"tool sets {', '.join(ignored)}, but with agent= the image tool comes from the agent's stored "
+            "definition. Fix: create an agent version with those settings, or call without agent="
+        )
+
+
 def _agent_request(
     tool: ImageGenerationTool,
     input: InputLike,
@@ -234,13 +250,7 @@ def _agent_request(
 ) -> ResponsesRequest:
     from ._agents import agent_reference_param
 
-    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "deployment", "model", "input_image_mask"})
-    if ignored:
-        # Quietly dropping size/quality/... would give the caller an image they did not ask for.
-        raise ConfigurationError(
-            f"tool sets {', '.join(ignored)}, but with agent= the image tool comes from the agent's stored "
-            "definition. Fix: create an agent version with those settings, or call without agent="
-        )
+    check_agent_tool(tool, has_mask=tool.input_image_mask is not None)
     if agent_field not in ("agent_reference", "agent"):
         raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' or 'agent'")
     return _request(

@@ -14,6 +14,7 @@ from typing import Any
 import client_testkit
 import httpx
 import pytest
+import respx
 from client_testkit import (
     IMAGE_DEPLOYMENT,
     MODEL,
@@ -771,3 +772,15 @@ class TestGenerateWithAgents:
         with pytest.raises(ConfigurationError, match=r"Fix: e.g. 'poster-artist'"):
             await h.run(client.generate, "a jazz poster", agent=name)
         assert h.mock.calls.call_count == 0
+
+
+def test_agent_on_a_resource_endpoint_is_refused_before_any_request():
+    from foundry_imagegen import ConfigurationError, FoundryClient
+
+    with (
+        respx.mock(assert_all_mocked=True, assert_all_called=False) as router,
+        FoundryClient("https://acme.openai.azure.com", api_key="k", image_deployment="gpt-image-1") as client,
+    ):
+        with pytest.raises(ConfigurationError, match="needs a Foundry project endpoint"):
+            client.generate("a poster", agent="poster")
+        assert router.calls.call_count == 0
