@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 PROMPT ?= a lighthouse on a cliff at sunset, watercolor
 OUT    ?= out/demo.png
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,12 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+# The benchmarks run once with tiny inputs: a check that they still work, not a timing.
+bench-smoke: $(VENV)/.dev
+	$(BIN)/python benchmarks/streaming.py --smoke
+	$(BIN)/python benchmarks/import_time.py --runs 1
+
+test: lint typecheck unit bench-smoke
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_time.py

@@ -1,8 +1,10 @@
 """Incremental server-sent-events decoding without I/O: bytes in, events out (WHATWG rules).
 
-Image streams carry each image as one ``data:`` line of several megabytes, so the decoder scans every
-byte once and copies each line once: it remembers where the last search for a line end stopped instead
-of searching the growing buffer again, and trims consumed bytes once per ``feed``.
+Image streams carry each image as one ``data:`` line of several megabytes, so the decoder searches only
+the bytes of each new chunk for a line end, keeps the pieces of an unfinished line in a list and joins
+them once when the line ends: each byte is searched once and copied once (plus the one slice that drops
+``data: ``). One growing ``bytearray`` would be regrown some 30 times per line (1/8 at a time), each
+time copied or mapped to fresh pages, which made the decoder 3x slower and costly in page faults.
 """
 
 from __future__ import annotations
@@ -54,9 +56,10 @@ class SSEDecoder:
     """
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._scanned = 0  # bytes of the buffer already known to hold no line end
+        self._pieces: list[bytes] = []  # the current line's bytes so far, when it spans chunks
+        self._cr = False  # the last chunk ended with CR: a LF first in the next one belongs to it
         self._first = True
+        self._head = b""  # bytes held back while a BOM may still be arriving
         self._event: str | None = None
         self._data: list[bytes] = []
         self._id: str | None = None
@@ -67,40 +70,50 @@ class SSEDecoder:
         """Add ``chunk`` and return the events it completes."""
         if not chunk:
             return []
-        buffer = self._buffer
-        buffer += chunk
+        chunk = bytes(chunk)
         if self._first:
-            if len(buffer) < len(_BOM) and _BOM.startswith(bytes(buffer)):
+            chunk = self._head + chunk
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                self._head = chunk
                 return []
-            if buffer.startswith(_BOM):
-                del buffer[: len(_BOM)]
+            if chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM) :]
             self._first = False
+            self._head = b""
+        pos = 0
+        size = len(chunk)
+        if self._cr:
+            self._cr = False
+            if chunk[:1] == b"\n":
+                pos = 1
         events: list[ServerSentEvent] = []
-        start = 0
-        scan = self._scanned
-        size = len(buffer)
-        while True:
-            lf = buffer.find(b"\n", scan)
-            cr = buffer.find(b"\r", scan, lf if lf != -1 else size)
+        pieces = self._pieces
+        # Only the new chunk is searched, and a line spread over many chunks is joined once.
+        while pos < size:
+            lf = chunk.find(b"\n", pos)
+            cr = chunk.find(b"\r", pos, size if lf == -1 else lf)
             if cr != -1:
+                end = cr
                 if cr + 1 == size:
-                    # A CR at the very end may be the first half of a CRLF split across chunks.
-                    scan = cr
-                    break
-                end, next_start = cr, cr + 2 if buffer[cr + 1] == 0x0A else cr + 1
+                    self._cr = True
+                    next_pos = size
+                else:
+                    next_pos = cr + 2 if chunk[cr + 1] == 0x0A else cr + 1
             elif lf != -1:
-                end, next_start = lf, lf + 1
+                end, next_pos = lf, lf + 1
             else:
-                scan = size
+                pieces.append(chunk[pos:] if pos else chunk)
                 break
-            event = self._line(bytes(buffer[start:end]))
+            if pieces:
+                pieces.append(chunk[pos:end])
+                line = b"".join(pieces)
+                pieces.clear()
+            else:
+                line = chunk[pos:end]
+            event = self._line(line)
             if event is not None:
                 events.append(event)
-            start = scan = next_start
-        if start:
-            del buffer[:start]
-            scan -= start
-        self._scanned = scan
+            pos = next_pos
         return events
 
     def flush(self) -> list[ServerSentEvent]:
@@ -110,13 +123,16 @@ class SSEDecoder:
         after their last ``data:`` line are common enough that we dispatch it instead.
         """
         events: list[ServerSentEvent] = []
-        if self._buffer:
-            line = bytes(self._buffer).rstrip(b"\r")
-            self._buffer.clear()
-            self._scanned = 0
+        if self._head:
+            self._pieces.append(self._head)
+            self._head = b""
+        if self._pieces:
+            line = b"".join(self._pieces)
+            self._pieces.clear()
             event = self._line(line)
             if event is not None:
                 events.append(event)
+        self._cr = False
         event = self._dispatch()
         if event is not None:
             events.append(event)
@@ -125,6 +141,9 @@ class SSEDecoder:
     def _line(self, line: bytes) -> ServerSentEvent | None:
         if not line:
             return self._dispatch()
+        if line[:6] == b"data: ":  # the common case, and the multi-megabyte one: one copy only
+            self._data.append(line[6:])
+            return None
         if line[0] == 0x3A:  # ':' starts a comment, used as keep-alive
             return None
         name, sep, value = line.partition(b":")
