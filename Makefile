@@ -39,12 +39,14 @@ unit: $(VENV)/.dev
 bench-smoke: $(VENV)/.dev
 	$(BIN)/python benchmarks/streaming.py --smoke
 	$(BIN)/python benchmarks/import_time.py --runs 1
+	$(BIN)/python benchmarks/emulator_images.py --runs 1
 
 test: lint typecheck unit bench-smoke
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/streaming.py
+	$(BIN)/python benchmarks/emulator_images.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache .hypothesis
