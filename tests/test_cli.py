@@ -285,3 +285,101 @@ def test_emulator_command_serves_until_stopped() -> None:
         proc.terminate()
         proc.communicate(timeout=10)  # also closes the pipes
     assert proc.returncode == 0
+
+
+def _service(emu: Emulator) -> list[str]:
+    return ["--endpoint", emu.endpoint, "--api-key", "k", "--orchestrator", "gpt-4.1", "--deployment", "gpt-image-1"]
+
+
+def test_edit_with_mask_changes_only_the_masked_area(tmp_path: Path, foundry_emulator: Emulator) -> None:
+    from PIL import Image, ImageChops
+
+    code, _, err = run("generate", "a cottage", "-o", str(tmp_path / "in.png"), *_service(foundry_emulator))
+    assert code == 0, err
+    mask = Image.new("RGBA", (1024, 1024), (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 0, 512, 512))
+    mask.save(tmp_path / "mask.png")
+    code, out, err = run(
+        "edit",
+        "make it night",
+        "--image",
+        str(tmp_path / "in.png"),
+        "--mask",
+        str(tmp_path / "mask.png"),
+        "-o",
+        str(tmp_path / "out.png"),
+        "--json",
+        *_service(foundry_emulator),
+    )
+    assert code == 0, err
+    assert json.loads(out)["edited_via"] == "input_image"
+    before = Image.open(tmp_path / "in.png").convert("RGB")
+    after = Image.open(tmp_path / "out.png").convert("RGB")
+    diff = ImageChops.difference(before, after)
+    assert diff.crop((512, 0, 1024, 1024)).getbbox() is None and diff.crop((0, 512, 512, 1024)).getbbox() is None
+    assert diff.crop((0, 0, 512, 512)).getbbox() is not None
+    [_, edit] = [r for r in foundry_emulator.requests if r.path.endswith("/responses")]
+    assert edit.json["tools"][0]["input_image_mask"]["image_url"].startswith("data:image/png;base64,")
+
+
+def test_edit_refuses_a_mask_of_another_size_before_sending(tmp_path: Path, foundry_emulator: Emulator) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (64, 64)).save(tmp_path / "in.png")
+    Image.new("RGBA", (32, 32)).save(tmp_path / "mask.png")
+    code, _, err = run(
+        "edit",
+        "x",
+        "--image",
+        str(tmp_path / "in.png"),
+        "--mask",
+        str(tmp_path / "mask.png"),
+        "-o",
+        str(tmp_path / "out.png"),
+        *_service(foundry_emulator),
+    )
+    assert code == 2 and "mask is 32x32 but the image is 64x64" in err
+    assert foundry_emulator.requests == []
+
+
+def test_agent_create_list_generate_delete(tmp_path: Path, foundry_emulator: Emulator) -> None:
+    code, out, err = run(
+        "agent",
+        "create",
+        "poster-artist",
+        "--quality",
+        "low",
+        "--instructions",
+        "Bold posters.",
+        *_service(foundry_emulator),
+    )
+    assert (code, out) == (0, "created agent poster-artist version 1\n"), err
+    code, out, _ = run("agent", "list", *_service(foundry_emulator))
+    assert out == "poster-artist\tlatest version 1\n"
+    code, out, _ = run("agent", "list", "poster-artist", "--json", *_service(foundry_emulator))
+    [version] = json.loads(out)
+    assert version["definition"]["tools"] == [{"type": "image_generation", "model": "gpt-image-1", "quality": "low"}]
+    code, _, err = run(
+        "generate",
+        "a jazz poster",
+        "-o",
+        str(tmp_path / "p.png"),
+        "--agent",
+        "poster-artist:1",
+        *_service(foundry_emulator),
+    )
+    assert code == 0, err
+    assert foundry_emulator.requests[-1].json["agent_reference"] == {
+        "type": "agent_reference",
+        "name": "poster-artist",
+        "version": "1",
+    }
+    code, out, _ = run("agent", "delete", "poster-artist", *_service(foundry_emulator))
+    assert (code, out) == (0, "deleted agent poster-artist\n")
+    code, _, err = run("agent", "list", "poster-artist", *_service(foundry_emulator))
+    assert code == 4 and "not found" in err.lower()
+
+
+def test_agent_bad_name_exits_2_before_any_request(foundry_emulator: Emulator) -> None:
+    code, _, err = run("agent", "create", "bad-", *_service(foundry_emulator))
+    assert code == 2 and "1-63 letters" in err and foundry_emulator.requests == []

@@ -153,6 +153,12 @@ class _VersionList(_Lenient):
     last_id: str | None = None
 
 
+class _AgentList(_Lenient):
+    data: list[Agent] = []
+    has_more: bool = False
+    last_id: str | None = None
+
+
 def agent_reference_param(agent: AgentReference) -> dict[str, str]:
     """The wire object that names an agent in a Responses call."""
     param = {"type": "agent_reference", "name": agent.name}
@@ -211,6 +217,13 @@ def build_get_agent(project_url: str, name: str) -> ApiCall:
 
 def build_get_version(project_url: str, name: str, version: str) -> ApiCall:
     return ApiCall("GET", f"{project_url}/agents/{validate_agent_name(name)}/versions/{version}", params=_params())
+
+
+def build_list_agents(project_url: str, *, after: str | None = None) -> ApiCall:
+    params = _params(limit="100", order="asc")
+    if after:
+        params["after"] = after
+    return ApiCall("GET", f"{project_url}/agents", params=params)
 
 
 def build_list_versions(project_url: str, name: str, *, after: str | None = None) -> ApiCall:

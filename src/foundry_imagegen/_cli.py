@@ -47,6 +47,9 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ._agents import AgentReference
     from ._client import FoundryClient
     from ._models import GeneratedImage, GenerationResult
 
@@ -95,6 +98,51 @@ def _choices(field: str) -> list[str]:
     return list(get_args(literal))
 
 
+def _add_tool_flags(parser: argparse.ArgumentParser) -> None:
+    tool = parser.add_argument_group("image tool")
+    tool.add_argument("--size", help="1024x1024, 1024x1536, 1536x1024, auto, or WxH on gpt-image-2")
+    tool.add_argument("--quality", choices=_choices("quality"))
+    tool.add_argument("--background", choices=_choices("background"))
+    tool.add_argument("--format", dest="output_format", choices=_choices("output_format"))
+    tool.add_argument("--compression", dest="output_compression", type=int, help="0-100, jpeg/webp only")
+    tool.add_argument("--moderation", choices=_choices("moderation"))
+    tool.add_argument("--model", help="image model sent in the tool (defaults to the deployment)")
+    tool.add_argument("--input-fidelity", choices=_choices("input_fidelity"))
+    tool.add_argument(
+        "--partial-images", type=int, help="0-3 partial renders to ask for (streaming sends 1 when unset)"
+    )
+
+
+def _add_service_flags(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_argument_group("service")
+    target.add_argument("--endpoint", help=f"project or resource endpoint [env {ENV_PROJECT_ENDPOINT}]")
+    target.add_argument("--api-key", help=f"resource key (prefer env {ENV_API_KEY}: flags show up in process lists)")
+    target.add_argument("--orchestrator", help=f"chat model deployment that calls the tool [env {ENV_MODEL}]")
+    target.add_argument("--deployment", help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]")
+    target.add_argument("--timeout", type=float, help="seconds to wait for the image (default 600)")
+    target.add_argument("--max-retries", type=int, default=2, help="retries on 429/5xx/connection errors")
+    local = target.add_mutually_exclusive_group()
+    local.add_argument("--emulator", action="store_true", help="run against an in-process local emulator")
+    local.add_argument(
+        "--emulator-if-unconfigured",
+        action="store_true",
+        help="use the emulator only when no endpoint is configured (what `make demo` does)",
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress display or notes")
+    out.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-vv: with headers)")
+
+
+def _add_image_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", required=True, help="file to write; its extension follows the format")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    parser.add_argument(
+        "--upload", action="store_true", help="send local input images through the Files API instead of inline"
+    )
+    parser.add_argument("--agent", help="a stored agent to call, NAME or NAME:VERSION (instead of --orchestrator)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (pure; ``main`` does the work).
 
@@ -108,53 +156,54 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    auth_note = (
+        f"Endpoint and auth come from flags or {ENV_PROJECT_ENDPOINT} / {ENV_OPENAI_ENDPOINT}, {ENV_API_KEY} "
+        "(else DefaultAzureCredential)."
+    )
 
     gen = commands.add_parser(
-        "generate",
-        help="generate an image and save it",
-        description="Generate an image and save it atomically. Endpoint and auth come from flags or "
-        f"{ENV_PROJECT_ENDPOINT} / {ENV_OPENAI_ENDPOINT}, {ENV_API_KEY} (else DefaultAzureCredential).",
+        "generate", help="generate an image and save it", description=f"Generate an image and save it. {auth_note}"
     )
     gen.add_argument("prompt", help="what to draw")
-    gen.add_argument("-o", "--output", required=True, help="file to write; the extension follows the real format")
-    gen.add_argument("--overwrite", action="store_true", help="replace an existing file")
-    tool = gen.add_argument_group("image tool")
-    tool.add_argument("--size", help="1024x1024, 1024x1536, 1536x1024, auto, or WxH on gpt-image-2")
-    tool.add_argument("--quality", choices=_choices("quality"))
-    tool.add_argument("--background", choices=_choices("background"))
-    tool.add_argument("--format", dest="output_format", choices=_choices("output_format"))
-    tool.add_argument("--compression", dest="output_compression", type=int, help="0-100, jpeg/webp only")
-    tool.add_argument("--moderation", choices=_choices("moderation"))
-    tool.add_argument("--model", help="image model sent in the tool (defaults to the deployment)")
-    tool.add_argument("--deployment", help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]")
-    tool.add_argument("--input-fidelity", choices=_choices("input_fidelity"))
+    _add_image_output(gen)
+    gen.add_argument("--image", action="append", metavar="PATH_OR_URL", help="an input image (repeatable)")
     stream = gen.add_argument_group("streaming")
     stream.add_argument("--stream", action="store_true", help="stream, showing progress as partial images arrive")
     stream.add_argument(
-        "--partial-images", type=int, help="0-3 partial renders to ask for (streaming sends 1 when unset)"
+        "--save-partials", action="store_true", help="with --stream: save NAME.partial-N.EXT next to the output"
     )
-    stream.add_argument(
-        "--save-partials",
-        action="store_true",
-        help="with --stream: save NAME.partial-N.EXT next to the output",
+    _add_tool_flags(gen)
+    _add_service_flags(gen)
+
+    edit = commands.add_parser(
+        "edit",
+        help="edit an image, optionally where a mask allows",
+        description=f"Edit an image (a mask's transparent pixels mark where it may change). {auth_note}",
     )
-    target = gen.add_argument_group("service")
-    target.add_argument("--endpoint", help=f"project or resource endpoint [env {ENV_PROJECT_ENDPOINT}]")
-    target.add_argument("--api-key", help=f"resource key (prefer env {ENV_API_KEY}: flags show up in process lists)")
-    target.add_argument("--orchestrator", help=f"chat model deployment that calls the tool [env {ENV_MODEL}]")
-    target.add_argument("--timeout", type=float, help="seconds to wait for the image (default 600)")
-    target.add_argument("--max-retries", type=int, default=2, help="retries on 429/5xx/connection errors")
-    local = target.add_mutually_exclusive_group()
-    local.add_argument("--emulator", action="store_true", help="run against an in-process local emulator")
-    local.add_argument(
-        "--emulator-if-unconfigured",
-        action="store_true",
-        help="use the emulator only when no endpoint is configured (what `make demo` does)",
+    edit.add_argument("prompt", help="what to change")
+    edit.add_argument("--image", required=True, metavar="PATH_OR_URL", help="the image to edit")
+    edit.add_argument("--mask", metavar="PATH", help="PNG, same size as the image, alpha 0 where to edit")
+    _add_image_output(edit)
+    _add_tool_flags(edit)
+    _add_service_flags(edit)
+
+    agent = commands.add_parser(
+        "agent", help="create, list or delete Foundry agents", description=f"Manage prompt agents. {auth_note}"
     )
-    out = gen.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
-    out.add_argument("-q", "--quiet", action="store_true", help="no progress display")
-    out.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-vv: with headers)")
+    actions = agent.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create an agent version holding the image tool")
+    create.add_argument("name", help="1-63 letters, digits or hyphens")
+    create.add_argument("--instructions", help="the agent's instructions")
+    create.add_argument("--description", help="a description of this version")
+    _add_tool_flags(create)
+    _add_service_flags(create)
+    listing = actions.add_parser("list", help="list agents, or the versions of one")
+    listing.add_argument("name", nargs="?", help="list this agent's versions")
+    _add_service_flags(listing)
+    delete = actions.add_parser("delete", help="delete an agent, or one version")
+    delete.add_argument("name")
+    delete.add_argument("--version", dest="agent_version", help="delete only this version")
+    _add_service_flags(delete)
 
     emu = commands.add_parser(
         "emulator",
@@ -271,20 +320,49 @@ def _summary(result: GenerationResult, path: str, elapsed: float) -> dict[str, A
         "revised_prompt": result.revised_prompt,
         "text": result.text,
         "response_id": result.id,
+        "edited_via": result.edited_via,
         "request_id": result.request_id,
         "elapsed_s": round(elapsed, 3),
     }
 
 
+def _agent_ref(value: str | None) -> AgentReference | None:
+    if not value:
+        return None
+    from ._agents import AgentReference, validate_agent_name
+
+    name, _, version = value.partition(":")
+    return AgentReference(name=validate_agent_name(name), version=version or None)
+
+
+def _write_result(
+    args: argparse.Namespace, result: GenerationResult, path: Path, started: float, out: TextIO, err: TextIO
+) -> int:
+    elapsed = time.monotonic() - started
+    if args.json:
+        out.write(json.dumps(_summary(result, str(path), elapsed)) + "\n")
+        return 0
+    image = result.image
+    out.write(f"{path}\n")
+    if not args.quiet:
+        err.write(
+            f"wrote {path} ({image.width}x{image.height} {image.format}, "
+            f"{len(image.data) / 1024:.0f} KiB, {elapsed:.1f}s)\n"
+        )
+    return 0
+
+
 def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tool = _tool_from(args)
+    agent = _agent_ref(args.agent)
     if args.save_partials and not args.stream:
         raise ConfigurationError("--save-partials needs --stream. Fix: add --stream")
     started = time.monotonic()
     progress = _Progress(err, enabled=not (args.quiet or args.json))
+    common: dict[str, Any] = {"tool": tool, "images": args.image, "agent": agent, "upload_images": args.upload}
     with _client_for(args, err) as client, progress:
         if not args.stream:
-            result = client.generate(args.prompt, tool=tool)
+            result = client.generate(args.prompt, **common)
             path = result.save(args.output, overwrite=args.overwrite)
         else:
             progress.update("streaming: waiting for the first partial image")
@@ -292,22 +370,57 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             def on_partial(image: GeneratedImage) -> None:
                 progress.update(f"streaming: partial image {(image.partial_index or 0) + 1} received")
 
-            with client.stream(args.prompt, tool=tool, on_partial_image=on_partial) as stream:
+            with client.stream(args.prompt, on_partial_image=on_partial, **common) as stream:
                 path = stream.save(args.output, partials=args.save_partials, overwrite=args.overwrite)
                 result = stream.final()
             if not args.quiet and not args.json:
                 err.write(f"stream: {stream.events_seen} events, {stream.partials_seen} partial images\n")
-    elapsed = time.monotonic() - started
-    if args.json:
-        out.write(json.dumps(_summary(result, str(path), elapsed)) + "\n")
-    else:
-        image = result.image
-        out.write(f"{path}\n")
-        if not args.quiet:
-            err.write(
-                f"wrote {path} ({image.width}x{image.height} {image.format}, "
-                f"{len(image.data) / 1024:.0f} KiB, {elapsed:.1f}s)\n"
+    return _write_result(args, result, path, started, out, err)
+
+
+def _edit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    tool = _tool_from(args)
+    started = time.monotonic()
+    with _client_for(args, err) as client, _Progress(err, enabled=not (args.quiet or args.json)):
+        result = client.edit(
+            args.image, args.prompt, mask=args.mask, tool=tool, agent=_agent_ref(args.agent), upload_images=args.upload
+        )
+        path = result.save(args.output, overwrite=args.overwrite)
+    return _write_result(args, result, path, started, out, err)
+
+
+def _agent(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with _client_for(args, err) as client:
+        if args.action == "create":
+            version = client.agents.create_version(
+                args.name,
+                model=args.orchestrator,
+                tool=_tool_from(args),
+                instructions=args.instructions,
+                description=args.description,
             )
+            rows: list[dict[str, Any]] = [version.model_dump(mode="json")]
+            lines = [f"created agent {version.name} version {version.version}"]
+        elif args.action == "list" and args.name:
+            versions = client.agents.list_versions(args.name)
+            rows = [v.model_dump(mode="json") for v in versions]
+            lines = [f"{v.name}:{v.version}\t{v.description or ''}" for v in versions]
+        elif args.action == "list":
+            agents = client.agents.list()
+            rows = [a.model_dump(mode="json") for a in agents]
+            lines = [f"{a.name}\tlatest version {a.latest.version if a.latest else '-'}" for a in agents]
+        else:
+            if args.agent_version:
+                deletion = client.agents.delete_version(args.name, args.agent_version)
+                lines = [f"deleted agent {args.name} version {args.agent_version}"]
+            else:
+                deletion = client.agents.delete(args.name)
+                lines = [f"deleted agent {args.name}"]
+            rows = [deletion.model_dump(mode="json")]
+    if args.json:
+        out.write(json.dumps(rows if args.action == "list" else rows[0]) + "\n")
+    elif lines:
+        out.write("\n".join(lines) + "\n")
     return 0
 
 
@@ -346,8 +459,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if args.verbose:
         logging.basicConfig(stream=err, format="%(levelname)s %(name)s: %(message)s")
         logging.getLogger("foundry_imagegen").setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
+    command = {"generate": _generate, "edit": _edit, "agent": _agent}[args.command]
     try:
-        return _generate(args, out, err)
+        return command(args, out, err)
     except (FoundryImageGenError, ValidationError, FileExistsError) as exc:
         return _report(exc, err)
     except KeyboardInterrupt:

@@ -50,7 +50,7 @@ class FileId(str):
 
 
 #: Everything that can stand for an input image or a mask.
-ImageInput = Union[bytes, bytearray, str, "os.PathLike[str]", GeneratedImage, FileId]
+ImageInput = Union[bytes, bytearray, str, "os.PathLike[str]", GeneratedImage, FileId, "ResolvedImage"]
 
 
 class MaskWarning(UserWarning):
@@ -153,6 +153,8 @@ def resolve_image(value: ImageInput, *, param: str = "image") -> ResolvedImage:
 
         resolve_image(Path("cat.png")).input_part()
     """
+    if isinstance(value, ResolvedImage):
+        return value
     if isinstance(value, GeneratedImage):
         return _from_bytes(value.data, param=param, name=value.id or "generated image")
     if isinstance(value, FileId):
@@ -297,4 +299,5 @@ def _plan_edit(previous: object, via: str) -> EditPlan:
             "generate(), or via='input_image'"
         )
     base = previous if isinstance(previous, GeneratedImage) else None
-    return EditPlan("input_image", image=previous, base=base)  # type: ignore[arg-type]
+    # Resolved here so a bad input is reported under the caller's name for it.
+    return EditPlan("input_image", image=resolve_image(previous, param="previous"), base=base)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import os
 import secrets
@@ -13,7 +14,7 @@ import httpx
 from pydantic import BaseModel
 
 from . import _agents as core
-from ._agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject, _VersionList
+from ._agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject, _AgentList, _VersionList
 from ._inputs import ImageInput, ResolvedImage, resolve_image
 from ._parse import parse_model
 from ._request import ApiCall
@@ -108,9 +109,20 @@ class Agents(_AgentsBase):
         """One version of an agent."""
         return self._base._execute(core.build_get_version(self._url(), name, version), _parser(AgentVersion))
 
-    def list_versions(self, name: str) -> list[AgentVersion]:
+    def list(self) -> builtins.list[Agent]:
+        """Every agent of the project, oldest first (pages are followed)."""
+        agents: builtins.list[Agent] = []
+        after = None
+        while True:
+            page = self._base._execute(core.build_list_agents(self._url(), after=after), _parser(_AgentList))
+            agents.extend(page.data)
+            if not page.has_more or not page.last_id:
+                return agents
+            after = page.last_id
+
+    def list_versions(self, name: str) -> builtins.list[AgentVersion]:
         """Every version of an agent, oldest first (pages are followed)."""
-        versions: list[AgentVersion] = []
+        versions: builtins.list[AgentVersion] = []
         after = None
         while True:
             page = self._base._execute(core.build_list_versions(self._url(), name, after=after), _parser(_VersionList))
@@ -208,9 +220,20 @@ class AsyncAgents(_AgentsBase):
         """One version of an agent."""
         return await self._base._execute(core.build_get_version(self._url(), name, version), _parser(AgentVersion))
 
-    async def list_versions(self, name: str) -> list[AgentVersion]:
+    async def list(self) -> builtins.list[Agent]:
+        """Every agent of the project, oldest first (pages are followed)."""
+        agents: builtins.list[Agent] = []
+        after = None
+        while True:
+            page = await self._base._execute(core.build_list_agents(self._url(), after=after), _parser(_AgentList))
+            agents.extend(page.data)
+            if not page.has_more or not page.last_id:
+                return agents
+            after = page.last_id
+
+    async def list_versions(self, name: str) -> builtins.list[AgentVersion]:
         """Every version of an agent, oldest first (pages are followed)."""
-        versions: list[AgentVersion] = []
+        versions: builtins.list[AgentVersion] = []
         after = None
         while True:
             call = core.build_list_versions(self._url(), name, after=after)

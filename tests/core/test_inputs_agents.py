@@ -552,11 +552,16 @@ def test_bad_via_is_refused():
 def test_plain_image_inputs_are_sent_as_input_images():
     png = make_png()
     plan = plan_edit(png)
-    assert (plan.via, plan.image, plan.base, plan.previous_response_id) == ("input_image", png, None, None)
+    # The plan holds the input resolved (checked now, under the name `previous`), not the raw value.
+    assert (plan.via, plan.base, plan.previous_response_id) == ("input_image", None, None)
+    assert resolve_image(plan.image).data == png
     generated = GeneratedImage(id="ig_2", data=png, format="png")
     plan = plan_edit(generated)
-    assert (plan.via, plan.image, plan.base) == ("input_image", generated, generated)
-    assert plan_edit(FileId("assistant-1")).image == FileId("assistant-1")
+    assert (plan.via, plan.base) == ("input_image", generated)
+    assert resolve_image(plan.image).data == png
+    assert resolve_image(plan_edit(FileId("assistant-1")).image).file_id == "assistant-1"
+    with pytest.raises(ConfigurationError, match="previous='nope.png'"):
+        plan_edit("nope.png")
 
 
 # --------------------------------------------------------------------------- with_images
