@@ -560,7 +560,7 @@ def test_plain_image_inputs_are_sent_as_input_images():
     assert (plan.via, plan.base) == ("input_image", generated)
     assert resolve_image(plan.image).data == png
     assert resolve_image(plan_edit(FileId("assistant-1")).image).file_id == "assistant-1"
-    with pytest.raises(ConfigurationError, match="previous='nope.png'"):
+    with pytest.raises(ConfigurationError, match=r"previous='nope\.png'"):
         plan_edit("nope.png")
 
 
