@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import httpx
 import tenacity
 
-from ._base import _UNSET, BaseFoundryClient, map_transport_error
+from ._base import _UNSET, BaseFoundryClient, credential_errors, map_transport_error
 from ._config import env_settings
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
 from ._request import ApiCall, InputLike, ResponsesRequest
@@ -422,4 +422,9 @@ class AsyncFoundryClient(BaseFoundryClient):
         if self._auth_kind != "token-credential":
             return None
         now = time.time()
-        return self._tokens.current(now=now) or self._tokens.store(await self._token_source()(self._scope), now=now)
+        cached = self._tokens.current(now=now)
+        if cached is not None:
+            return cached
+        with credential_errors():
+            access_token = await self._token_source()(self._scope)
+        return self._tokens.store(access_token, now=now)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -17,7 +18,13 @@ from ._request import ApiCall, InputLike, ResponsesRequest, build_responses_requ
 from ._retry import RetryPolicy
 from ._tool import ImageGenerationTool
 from ._version import __version__
-from .exceptions import APIConnectionError, APITimeoutError, ClientClosedError, ConfigurationError
+from .exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    ClientClosedError,
+    ConfigurationError,
+)
 
 if TYPE_CHECKING:
     from ._agents import AgentReference, AgentVersion
@@ -53,6 +60,32 @@ def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
 def redacted(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers fit for a log line: credentials replaced by ``***``."""
     return {k: ("***" if k.lower() in _REDACTED_HEADERS else v) for k, v in headers.items()}
+
+
+@contextlib.contextmanager
+def credential_errors() -> Iterator[None]:
+    """Turn what a credential raises while fetching a token into the SDK's own errors."""
+    try:
+        yield
+    except ImportError as exc:
+        if "aiohttp" not in str(exc):
+            raise
+        raise ConfigurationError(
+            "the async credential needs aiohttp, which azure-identity's async credentials use for HTTP. Fix: "
+            "pip install 'foundry-imagegen[aio]' (or aiohttp)"
+        ) from exc
+    except Exception as exc:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        if not isinstance(exc, ClientAuthenticationError):
+            raise
+        raise AuthenticationError(
+            f"the credential could not get a token: {exc.message or exc}",
+            hint=(
+                "Sign in (az login), or set the variables your credential reads (AZURE_CLIENT_ID, "
+                "AZURE_TENANT_ID, ...), or use api_key=. See azure-identity's troubleshooting guide."
+            ),
+        ) from exc
 
 
 def map_transport_error(exc: httpx.HTTPError) -> APIConnectionError:
@@ -387,4 +420,4 @@ class BaseFoundryClient:
         )
 
 
-__all__ = ["BaseFoundryClient", "map_transport_error", "redacted"]
+__all__ = ["BaseFoundryClient", "credential_errors", "map_transport_error", "redacted"]
