@@ -412,7 +412,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             try:
                 response = await self._http.send(http_request, stream=stream)
             except httpx.HTTPError as exc:
-                raise map_transport_error(exc) from exc
+                raise map_transport_error(exc, call.method) from exc
             if not self._wants_reauth(response.status_code, auth_attempt):
                 return response
             await response.aclose()

@@ -88,14 +88,23 @@ def credential_errors() -> Iterator[None]:
         ) from exc
 
 
-def map_transport_error(exc: httpx.HTTPError) -> APIConnectionError:
-    """The typed error for an httpx transport failure (the one place they are translated)."""
+_IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
+
+
+def map_transport_error(exc: httpx.HTTPError, method: str) -> APIConnectionError:
+    """The typed error for an httpx transport failure (the one place they are translated).
+
+    Only a failure before anything was sent (connect, pool) is safe to resend for any method. Once a
+    POST may have reached the service, a generation may be running and billed, or an agent version or
+    file created, so it is not resent; GET and DELETE are.
+    """
+    nothing_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    retryable = nothing_sent or method.upper() in _IDEMPOTENT
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         return APITimeoutError(f"could not connect in time: {exc}", retryable=True)
     if isinstance(exc, httpx.TimeoutException):
-        # The request reached the service and a generation may be running (and billed): no silent resend.
         return APITimeoutError(f"the service did not answer in time ({type(exc).__name__})", retryable=False)
-    return APIConnectionError(f"{type(exc).__name__}: {exc}", retryable=True)
+    return APIConnectionError(f"{type(exc).__name__}: {exc}", retryable=retryable)
 
 
 class BaseFoundryClient:

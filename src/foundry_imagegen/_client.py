@@ -405,7 +405,7 @@ class FoundryClient(BaseFoundryClient):
             try:
                 response = self._http.send(http_request, stream=stream)
             except httpx.HTTPError as exc:
-                raise map_transport_error(exc) from exc
+                raise map_transport_error(exc, call.method) from exc
             if not self._wants_reauth(response.status_code, auth_attempt):
                 return response
             response.close()

@@ -103,7 +103,7 @@ class APIConnectionError(FoundryImageGenError):
 
     def __init__(self, message: str, *, retryable: bool = True) -> None:
         super().__init__(message)
-        #: False when the request may have reached the service (a retry could bill twice).
+        #: False when the request may have reached the service and resending could bill or create twice.
         self.retryable = retryable
 
 

@@ -784,3 +784,25 @@ def test_agent_on_a_resource_endpoint_is_refused_before_any_request():
         with pytest.raises(ConfigurationError, match="needs a Foundry project endpoint"):
             client.generate("a poster", agent="poster")
         assert router.calls.call_count == 0
+
+
+def test_reads_are_resent_after_a_dropped_connection_but_creates_are_not():
+    from foundry_imagegen import APIConnectionError, FoundryClient
+
+    url = "https://acme.services.ai.azure.com/api/projects/p1/agents"
+    with respx.mock(assert_all_called=True) as router:
+        get = router.get(f"{url}/a").mock(
+            side_effect=[httpx.ReadError("reset"), httpx.Response(200, json={"name": "a", "versions": {}})]
+        )
+        post = router.post(f"{url}/a/versions").mock(side_effect=httpx.RemoteProtocolError("closed"))
+        with FoundryClient(
+            "https://acme.services.ai.azure.com/api/projects/p1",
+            api_key="k",
+            model="gpt-4.1",
+            image_deployment="gpt-image-1",
+            sleep=lambda _: None,
+        ) as client:
+            assert client.agents.get("a").name == "a"
+            with pytest.raises(APIConnectionError) as caught:
+                client.agents.create_version("a")
+    assert get.call_count == 2 and post.call_count == 1 and not caught.value.retryable

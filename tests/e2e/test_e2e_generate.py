@@ -14,6 +14,8 @@ from azure.core.credentials import AccessToken
 from PIL import Image
 
 from foundry_imagegen import (
+    APIConnectionError,
+    APITimeoutError,
     AsyncFoundryClient,
     AuthenticationError,
     ContentFilterError,
@@ -304,15 +306,17 @@ async def test_server_error_twice_then_success(shell, foundry_emulator):
     assert foundry_emulator.faults == []
 
 
-async def test_dropped_connection_is_retried(shell, foundry_emulator):
+async def test_dropped_connection_after_sending_is_not_resent(shell, foundry_emulator):
+    # The service had the request: a generation may be running and billed, so it is not sent again.
     foundry_emulator.inject("drop_connection")
     client = shell.client(foundry_emulator)
 
-    result = await shell.run(client.generate, PROMPT)
+    with pytest.raises(APIConnectionError) as caught:
+        await shell.run(client.generate, PROMPT)
 
-    assert pil(result.image).size == (1024, 1024)
-    assert len(posts(foundry_emulator)) == 2
-    assert len(shell.waits) == 1 and backoff_ok(shell.waits[0]), shell.waits
+    assert not caught.value.retryable and not isinstance(caught.value, APITimeoutError)
+    assert len(posts(foundry_emulator)) == 1
+    assert shell.waits == []
 
 
 async def test_content_filter_is_not_retried(shell, foundry_emulator):

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from foundry_imagegen import (
+    APIConnectionError,
     AsyncFoundryClient,
     ContentFilterError,
     FoundryClient,
@@ -378,16 +379,17 @@ async def test_rate_limit_before_the_stream_is_retried(shell, foundry_emulator_f
     assert emu.faults == []
 
 
-async def test_dropped_connection_before_the_stream_is_retried(shell, foundry_emulator):
+async def test_dropped_connection_before_the_stream_is_not_resent(shell, foundry_emulator):
     foundry_emulator.inject("drop_connection")
     client = shell.client(foundry_emulator)
 
-    async with shell.opened(client) as stream:
-        result = await shell.run(stream.final)
+    with pytest.raises(APIConnectionError) as caught:
+        async with shell.opened(client):
+            pass
 
-    assert pil(result.image).size == (1024, 1024)
-    assert len(responses_posts(foundry_emulator)) == 2
-    assert len(shell.waits) == 1 and 0 < shell.waits[0] <= 8
+    assert not caught.value.retryable
+    assert len(responses_posts(foundry_emulator)) == 1
+    assert shell.waits == []
 
 
 # --------------------------------------------------------------------------- early exit
