@@ -17,6 +17,7 @@ from ._config import env_settings
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
 from ._request import ApiCall, InputLike, ResponsesRequest
 from ._tool import ImageGenerationTool
+from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential
@@ -78,6 +79,11 @@ class AsyncFoundryClient(BaseFoundryClient):
             scope=scope,
             agent_field=agent_field,
         )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ConfigurationError(
+                f"http_client is a {type(http_client).__name__}. Fix: AsyncFoundryClient needs an "
+                "httpx.AsyncClient (FoundryClient takes an httpx.Client)"
+            )
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
         self._owns_http = http_client is None
         if sleep is None:
@@ -410,7 +416,9 @@ class AsyncFoundryClient(BaseFoundryClient):
                 call, token=await self._token(), timeout=timeout, client_request_id=client_request_id
             )
             try:
-                response = await self._http.send(http_request, stream=stream)
+                # Never follow redirects, even on an injected client: httpx keeps a custom api-key header
+                # on a cross-origin redirect.
+                response = await self._http.send(http_request, stream=stream, follow_redirects=False)
             except httpx.HTTPError as exc:
                 raise map_transport_error(exc, call.method) from exc
             if not self._wants_reauth(response.status_code, auth_attempt):

@@ -130,12 +130,20 @@ class BaseFoundryClient:
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
         self._model = model
         if image_deployment is not None:
-            ImageGenerationTool(deployment=image_deployment)  # the same name rules as the tool's
+            try:
+                ImageGenerationTool(deployment=image_deployment)  # the same name rules as the tool's
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"image_deployment={image_deployment!r} is not a deployment name (1-64 letters, digits, '.', "
+                    "'_' or '-'). Fix: the name shown under Deployments in the Foundry portal"
+                ) from exc
         self._image_deployment = image_deployment
         self._timeout = DEFAULT_TIMEOUT if timeout is _UNSET else as_timeout(timeout)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries={max_retries!r}. Fix: an integer >= 0 (0 disables retries)")
-        self._retry = RetryPolicy(max_retries=max_retries, max_wait=max_retry_wait)
+        if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, (int, float)) or max_retry_wait < 0:
+            raise ConfigurationError(f"max_retry_wait={max_retry_wait!r}. Fix: a number of seconds >= 0")
+        self._retry = RetryPolicy(max_retries=max_retries, max_wait=float(max_retry_wait))
         if not scope or not scope.startswith("https://"):
             raise ConfigurationError(f"scope={scope!r}. Fix: e.g. {DEFAULT_SCOPE!r}")
         self._scope = scope

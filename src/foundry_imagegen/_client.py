@@ -17,6 +17,7 @@ from ._config import env_settings
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
 from ._request import ApiCall, InputLike, ResponsesRequest
 from ._tool import ImageGenerationTool
+from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential, TokenCredential
@@ -75,6 +76,11 @@ class FoundryClient(BaseFoundryClient):
             scope=scope,
             agent_field=agent_field,
         )
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise ConfigurationError(
+                f"http_client is a {type(http_client).__name__}. Fix: FoundryClient needs an httpx.Client "
+                "(AsyncFoundryClient takes an httpx.AsyncClient)"
+            )
         self._http = http_client if http_client is not None else httpx.Client(follow_redirects=False)
         self._owns_http = http_client is None
         self._sleep = sleep if sleep is not None else time.sleep
@@ -403,7 +409,9 @@ class FoundryClient(BaseFoundryClient):
                 call, token=self._token(), timeout=timeout, client_request_id=client_request_id
             )
             try:
-                response = self._http.send(http_request, stream=stream)
+                # Never follow redirects, even on an injected client: httpx keeps a custom api-key header
+                # on a cross-origin redirect.
+                response = self._http.send(http_request, stream=stream, follow_redirects=False)
             except httpx.HTTPError as exc:
                 raise map_transport_error(exc, call.method) from exc
             if not self._wants_reauth(response.status_code, auth_attempt):

@@ -57,6 +57,12 @@ def resolve_endpoint(endpoint: str) -> EndpointInfo:
 
         resolve_endpoint("https://acme.services.ai.azure.com/api/projects/p1").base_url
     """
+    if isinstance(endpoint, str) and endpoint.strip() and "://" not in endpoint:
+        # Not echoed: a value with no scheme may well be a key passed in the wrong place.
+        raise ConfigurationError(
+            f"endpoint (a {len(endpoint)}-character value) is not a URL. Fix: pass your Foundry project endpoint, "
+            "e.g. 'https://<resource>.services.ai.azure.com/api/projects/<project>' (is a key in the wrong place?)"
+        )
     if not isinstance(endpoint, str) or not endpoint.strip():
         raise ConfigurationError(
             f"endpoint={endpoint!r} is empty. Fix: pass your Foundry project endpoint, e.g. "
@@ -71,6 +77,11 @@ def resolve_endpoint(endpoint: str) -> EndpointInfo:
         raise ConfigurationError(
             f"endpoint={endpoint!r} needs an https:// scheme and a host. Fix: e.g. "
             "'https://<resource>.services.ai.azure.com/api/projects/<project>'"
+        )
+    if url.userinfo:
+        raise ConfigurationError(
+            "endpoint has a user name or password in it, which would show up in logs and errors. Fix: remove "
+            "'user:password@' and pass credentials with credential= or api_key="
         )
     loopback = is_loopback(url.host)
     if url.scheme == "http" and not loopback:

@@ -189,7 +189,7 @@ class TestInputChecksBeforeAnyRequest:
             h.client(**kwargs)
 
     async def test_bad_client_image_deployment_is_refused(self, h):
-        with pytest.raises(pydantic.ValidationError, match="deployment"):
+        with pytest.raises(ConfigurationError, match="image_deployment='not a name!'"):
             h.client(image_deployment="not a name!")
 
 
