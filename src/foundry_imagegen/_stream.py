@@ -6,7 +6,9 @@ The processor is the whole logic. ``ImageStream`` and ``AsyncImageStream`` diffe
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -21,12 +23,14 @@ from ._events import (
     OutputItemDoneEvent,
     PartialImageEvent,
     ResponseCompletedEvent,
+    ResponseCreatedEvent,
     ResponseFailedEvent,
     ResponseIncompleteEvent,
+    ResponseInProgressEvent,
     StreamEvent,
     parse_event,
 )
-from ._files import partial_path
+from ._files import ImageFormat, partial_path, target_path
 from ._models import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from ._parse import (
     decode_image,
@@ -44,7 +48,17 @@ from .exceptions import (
     TruncatedStreamError,
 )
 
-__all__ = ["AsyncImageStream", "ImageStream", "StreamProcessor"]
+__all__ = ["AsyncImageStream", "ImageStream", "IncompleteStreamWarning", "StreamProcessor"]
+
+
+class IncompleteStreamWarning(UserWarning):
+    """A stream broke after its final image had arrived: the image is returned, the closing events are not.
+
+    Example::
+
+        warnings.simplefilter("error", IncompleteStreamWarning)  # treat it as a failure instead
+    """
+
 
 PartialCallback = Callable[[GeneratedImage], None]
 
@@ -82,6 +96,7 @@ class StreamProcessor:
         self._ready: deque[GeneratedImage] = deque()
         self._finals: dict[str, GeneratedImage] = {}
         self._response: Response | None = None
+        self._started: Response | None = None  # from response.created / in_progress, for a cut stream
         self._terminal = False
         self.events_seen = 0
         self.partials_seen = 0
@@ -130,7 +145,20 @@ class StreamProcessor:
         return images
 
     def result(self, *, require_image: bool = True) -> GenerationResult:
-        """The final result; raises ``TruncatedStreamError`` if the stream never finished."""
+        """The final result; raises ``TruncatedStreamError`` if the stream ended before any final image.
+
+        A stream cut after its final image arrived (in ``response.output_item.done``) still returns that
+        image, with an ``IncompleteStreamWarning``: the image is whole, only the closing events are missing.
+        """
+        if not self._terminal and self._finals:
+            warnings.warn(
+                f"the stream ended after {self.events_seen} events without response.completed; the final image "
+                "had already arrived and is returned (the assistant's text may be missing)",
+                IncompleteStreamWarning,
+                stacklevel=3,
+            )
+            response = self._started or Response(id="", status="incomplete")
+            return GenerationResult(response=response, images=tuple(self._finals.values()), request_id=self.request_id)
         if not self._terminal or self._response is None:
             raise TruncatedStreamError(
                 f"the stream ended after {self.events_seen} events without response.completed; no final "
@@ -193,6 +221,8 @@ class StreamProcessor:
             self._ready.append(image)
             if self._on_partial_image is not None:
                 self._on_partial_image(image)
+        elif isinstance(event, (ResponseCreatedEvent, ResponseInProgressEvent)):
+            self._started = event.response
         elif isinstance(event, OutputItemDoneEvent):
             if isinstance(event.item, ImageGenerationCall):
                 self._take_final(event.item)
@@ -231,6 +261,10 @@ class StreamProcessor:
         self._ready.append(image)
 
 
+def _format_of(requested: str | None) -> ImageFormat:
+    return "jpeg" if requested == "jpeg" else "webp" if requested == "webp" else "png"
+
+
 def _broken(exc: httpx.HTTPError, processor: StreamProcessor) -> Exception:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"the stream stalled ({type(exc).__name__})", retryable=False)
@@ -266,9 +300,24 @@ class _StreamBase:
         """The service's request id, once the stream is open."""
         return self._processor.request_id
 
-    def _save_partial(self, image: GeneratedImage, path: str | os.PathLike[str]) -> None:
+    def _check_target(self, path: str | os.PathLike[str], overwrite: bool) -> None:
+        # Before reading the stream: better to stop now than after a paid generation.
+        expected = target_path(path, _format_of(self._processor.requested_format), fix_extension=True)
+        if not overwrite and expected.exists():
+            raise FileExistsError(f"{expected} exists. Fix: choose another path or pass overwrite=True")
+
+    def _save_partial(
+        self, image: GeneratedImage, path: str | os.PathLike[str], overwrite: bool, written: list[Path]
+    ) -> None:
         if image.is_partial:
-            image.save(partial_path(path, image.format, image.partial_index or 0), overwrite=True)
+            written.append(image.save(partial_path(path, image.format, image.partial_index or 0), overwrite=overwrite))
+
+    @staticmethod
+    def _remove(written: list[Path]) -> None:
+        # A failed stream leaves nothing behind, partial renders included.
+        for path in written:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
 
 class ImageStream(_StreamBase):
@@ -354,10 +403,16 @@ class ImageStream(_StreamBase):
             with client.stream("a fox") as stream:
                 stream.save("out/fox.png", partials=True)
         """
-        for image in self.images():
-            if partials:
-                self._save_partial(image, path)
-        return self._processor.result().save(path, overwrite=overwrite)
+        self._check_target(path, overwrite)
+        written: list[Path] = []
+        try:
+            for image in self.images():
+                if partials:
+                    self._save_partial(image, path, overwrite, written)
+            return self._processor.result().save(path, overwrite=overwrite)
+        except BaseException:
+            self._remove(written)
+            raise
 
 
 class AsyncImageStream(_StreamBase):
@@ -447,7 +502,13 @@ class AsyncImageStream(_StreamBase):
             async with client.stream("a fox") as stream:
                 await stream.save("out/fox.png", partials=True)
         """
-        async for image in self.images():
-            if partials:
-                self._save_partial(image, path)
-        return self._processor.result().save(path, overwrite=overwrite)
+        self._check_target(path, overwrite)
+        written: list[Path] = []
+        try:
+            async for image in self.images():
+                if partials:
+                    self._save_partial(image, path, overwrite, written)
+            return self._processor.result().save(path, overwrite=overwrite)
+        except BaseException:
+            self._remove(written)
+            raise

@@ -32,6 +32,7 @@ from foundry_imagegen import (
     ServerError,
     TruncatedStreamError,
 )
+from foundry_imagegen._stream import IncompleteStreamWarning
 from testkit import image_stream, make_png, sse
 
 # The shared fixture lives in client_testkit (see its docstring).
@@ -599,7 +600,6 @@ def _cut_before(marker: bytes) -> bytes:
     [
         pytest.param(_cut_before(b"event: response.image_generation_call.partial_image"), id="before-partials"),
         pytest.param(_cut_before(b"event: response.image_generation_call.completed"), id="after-partials"),
-        pytest.param(_cut_before(b"event: response.completed"), id="after-final-item"),
         pytest.param(_cut_before(b"event: response.completed")[:-40], id="mid-event"),
     ],
 )
@@ -616,18 +616,56 @@ async def test_stream_cut_before_completed_is_truncated(h, body, tmp_path):
     assert h.waits == []
 
 
-@pytest.mark.parametrize("partials", [False, True])
-async def test_save_of_a_truncated_stream_writes_no_final_file(h, tmp_path, partials):
+async def test_a_stream_cut_after_its_final_image_still_returns_it(h):
+    # protocol.md: do not depend on response.completed; the final image is whole once output_item.done came.
     route = mock_stream(h, _cut_before(b"event: response.completed"))
+    client = h.client()
+
+    async with opened(h, client) as stream:
+        with pytest.warns(IncompleteStreamWarning, match="final image had already arrived"):
+            result = await h.run(stream.final)
+
+    assert result.image.data == FINAL and result.response.id == "resp_s"
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize("partials", [False, True])
+async def test_save_of_a_truncated_stream_leaves_no_file_at_all(h, tmp_path, partials):
+    route = mock_stream(h, _cut_before(b"event: response.output_item.done"))
     client = h.client()
 
     async with opened(h, client) as stream:
         with pytest.raises(TruncatedStreamError):
             await h.run(stream.save, tmp_path / "fox.png", partials=partials)
 
-    assert not (tmp_path / "fox.png").exists()
-    assert [name for name in listing(tmp_path) if not name.startswith("fox.partial-")] == []
+    assert listing(tmp_path) == []  # partial renders written on the way are removed too
     assert route.call_count == 1
+
+
+async def test_partials_respect_overwrite(h, tmp_path):
+    mock_stream(h, image_stream(partials=1, final=FINAL))
+    (tmp_path / "fox.partial-0.png").write_bytes(b"mine")
+    client = h.client()
+
+    async with opened(h, client) as stream:
+        with pytest.raises(FileExistsError):
+            await h.run(stream.save, tmp_path / "fox.png", partials=True)
+
+    assert (tmp_path / "fox.partial-0.png").read_bytes() == b"mine"
+    assert sorted(listing(tmp_path)) == ["fox.partial-0.png"]
+
+
+async def test_save_checks_the_target_before_reading_the_stream(h, tmp_path):
+    mock_stream(h, image_stream(partials=1, final=FINAL))
+    (tmp_path / "fox.png").write_bytes(b"mine")
+    client = h.client()
+
+    async with opened(h, client) as stream:
+        with pytest.raises(FileExistsError):
+            await h.run(stream.save, tmp_path / "fox.png")
+        assert stream.events_seen == 0
+
+    assert (tmp_path / "fox.png").read_bytes() == b"mine"
 
 
 async def test_connection_broken_mid_stream_is_truncated(h, tmp_path):
