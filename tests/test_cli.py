@@ -185,11 +185,18 @@ def test_missing_deployment_and_unknown_deployment(tmp_path: Path, foundry_emula
     assert code == 4 and "does not exist" in err
 
 
-def test_existing_file_is_kept(tmp_path: Path) -> None:
+def test_existing_file_is_kept_and_nothing_is_sent(tmp_path: Path, foundry_emulator: Emulator) -> None:
     target = tmp_path / "x.png"
     target.write_bytes(b"mine")
-    code, _, err = run("generate", "x", "-o", str(target), "--emulator")
-    assert code == 2 and "overwrite" in err and target.read_bytes() == b"mine"
+    for extra in ([], ["--stream"]):
+        code, _, err = run("generate", "x", "-o", str(target), *_service(foundry_emulator), *extra)
+        assert code == 2 and "--overwrite" in err and target.read_bytes() == b"mine"
+    (tmp_path / "y.partial-0.png").write_bytes(b"mine")
+    code, _, err = run(
+        "generate", "x", "-o", str(tmp_path / "y.png"), "--stream", "--save-partials", *_service(foundry_emulator)
+    )
+    assert code == 2 and "y.partial-0.png exists" in err
+    assert foundry_emulator.requests == []  # refused before a paid generation
 
 
 def test_module_entry_point_runs() -> None:

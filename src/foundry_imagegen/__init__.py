@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ._request import ResponsesRequest, ToolChoice
     from ._resources import Agents, AsyncAgents, AsyncFiles, Files
     from ._retry import RetryPolicy
-    from ._stream import AsyncImageStream, ImageStream
+    from ._stream import AsyncImageStream, ImageStream, IncompleteStreamWarning
     from ._tool import ImageGenerationTool, InputImageMask, ToolConfigWarning
     from .exceptions import (
         APIConnectionError,
@@ -93,6 +93,7 @@ __all__ = [
     "ImageGenerationTool",
     "ImageInput",
     "ImageStream",
+    "IncompleteStreamWarning",
     "InputImageMask",
     "InvalidResponseError",
     "MaskWarning",
@@ -131,6 +132,7 @@ _LAZY: dict[str, str] = {
     "MaskWarning": "._inputs",
     "AsyncImageStream": "._stream",
     "ImageStream": "._stream",
+    "IncompleteStreamWarning": "._stream",
     "Agents": "._resources",
     "AsyncAgents": "._resources",
     "AsyncFiles": "._resources",

@@ -352,11 +352,25 @@ def _write_result(
     return 0
 
 
+def _check_outputs(args: argparse.Namespace, tool: ImageGenerationTool, *, partials: int = 0) -> None:
+    """Refuse an existing output before anything is sent: finding out after a paid generation is too late."""
+    from ._files import partial_path, target_path
+
+    fmt = tool.output_format or "png"
+    paths = [target_path(args.output, fmt, fix_extension=True)]
+    paths += [partial_path(args.output, fmt, index) for index in range(partials)]
+    for path in paths:
+        if not args.overwrite and path.exists():
+            raise ConfigurationError(f"{path} exists. Fix: pass --overwrite, or choose another -o")
+
+
 def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tool = _tool_from(args)
     agent = _agent_ref(args.agent)
     if args.save_partials and not args.stream:
         raise ConfigurationError("--save-partials needs --stream. Fix: add --stream")
+    partials = (tool.partial_images if tool.partial_images is not None else 1) if args.save_partials else 0
+    _check_outputs(args, tool, partials=partials)
     started = time.monotonic()
     progress = _Progress(err, enabled=not (args.quiet or args.json))
     common: dict[str, Any] = {"tool": tool, "images": args.image, "agent": agent, "upload_images": args.upload}
@@ -380,6 +394,7 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _edit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tool = _tool_from(args)
+    _check_outputs(args, tool)
     started = time.monotonic()
     with _client_for(args, err) as client, _Progress(err, enabled=not (args.quiet or args.json)):
         result = client.edit(
