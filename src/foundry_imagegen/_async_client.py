@@ -358,11 +358,21 @@ class AsyncFoundryClient(BaseFoundryClient):
         resolved_images, resolved_mask = self._resolve_inputs(images, mask)
         ref, agent_tool = self._agent_parts(agent)
         self._check_before_io(ref, tool, resolved_mask)
-        if upload_images:
-            resolved_images = [await self.files.upload_resolved(image) for image in resolved_images]
-            resolved_mask = await self.files.upload_resolved(resolved_mask) if resolved_mask is not None else None
         if ref is not None and self._needs_agent_lookup(tool, agent_tool):
             agent_tool = self._remember_agent_tool(ref, await self.agents.resolve(ref))
+        if upload_images:
+            # Every local check first, so that nothing is uploaded for a call that would be refused.
+            self._prepare_with_pending_uploads(
+                prompt,
+                tool=tool,
+                images=resolved_images,
+                mask=resolved_mask,
+                agent=ref,
+                agent_tool=agent_tool,
+                **kwargs,
+            )
+            resolved_images = [await self.files.upload_resolved(image) for image in resolved_images]
+            resolved_mask = await self.files.upload_resolved(resolved_mask) if resolved_mask is not None else None
         return self._prepare(
             prompt,
             tool=tool,

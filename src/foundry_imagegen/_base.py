@@ -329,6 +329,19 @@ class BaseFoundryClient:
         )
         return request, agent_tool if agent is not None and agent_tool is not None else resolved
 
+    def _prepare_with_pending_uploads(
+        self,
+        prompt: InputLike,
+        *,
+        images: Sequence[ResolvedImage],
+        mask: ResolvedImage | None,
+        **kwargs: Any,
+    ) -> None:
+        """Run every check of ``_prepare`` with placeholder file ids where uploads will go (pure)."""
+        pending = [image.with_file_id("pending-upload") if image.kind == "bytes" else image for image in images]
+        pending_mask = mask.with_file_id("pending-upload") if mask is not None and mask.kind == "bytes" else mask
+        self._prepare(prompt, images=pending, mask=pending_mask, **kwargs)
+
     def _api_call(self, request: ResponsesRequest) -> ApiCall:
         return ApiCall(
             request.method, self._endpoint.base_url + request.path, json=request.json, headers=request.headers

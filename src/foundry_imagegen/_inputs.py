@@ -77,9 +77,16 @@ class ResolvedImage:
     name: str = "image"
 
     def data_url(self) -> str:
-        """The bytes as a ``data:image/...;base64,`` URL."""
+        """The bytes as a ``data:image/...;base64,`` URL; too large for the service is an error."""
         assert self.data is not None and self.format is not None
-        return f"data:{_MIME[self.format]};base64,{base64.b64encode(self.data).decode('ascii')}"
+        prefix = f"data:{_MIME[self.format]};base64,"
+        length = len(prefix) + 4 * -(-len(self.data) // 3)
+        if length > MAX_DATA_URL_CHARS:
+            raise ConfigurationError(
+                f"{self.name} is {len(self.data) / 1e6:.1f} MB, which inline makes a {length:,}-character data URL, "
+                f"over the service's {MAX_DATA_URL_CHARS:,}. Fix: pass upload_images=True (or --upload), or shrink it"
+            )
+        return prefix + base64.b64encode(self.data).decode("ascii")
 
     def with_file_id(self, file_id: str) -> ResolvedImage:
         """The same image, referenced by the id it got from an upload."""

@@ -19,6 +19,7 @@ from ._inputs import ImageInput, ResolvedImage, resolve_image
 from ._parse import parse_model
 from ._request import ApiCall
 from ._tool import ImageGenerationTool
+from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from ._async_client import AsyncFoundryClient
@@ -301,7 +302,11 @@ class _FilesBase:
         return self._resolved_call(resolved, filename=filename, purpose=purpose)
 
     def _resolved_call(self, resolved: ResolvedImage, *, filename: str | None, purpose: str) -> ApiCall:
-        assert resolved.data is not None and resolved.format is not None
+        if resolved.data is None or resolved.format is None:
+            raise ConfigurationError(
+                f"file={resolved.name!r} is a {resolved.kind.replace('_', ' ')}, not local bytes. Fix: upload bytes "
+                "or a path; a URL or FileId can be used as an input image directly"
+            )
         name = filename or (Path(resolved.name).name if "." in resolved.name else f"image.{resolved.format}")
         return core.build_upload(
             self._base.base_url, resolved.data, filename=name, mime=_MIME[resolved.format], purpose=purpose

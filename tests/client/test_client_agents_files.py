@@ -806,3 +806,50 @@ def test_reads_are_resent_after_a_dropped_connection_but_creates_are_not():
             with pytest.raises(APIConnectionError) as caught:
                 client.agents.create_version("a")
     assert get.call_count == 2 and post.call_count == 1 and not caught.value.retryable
+
+
+class TestNothingIsUploadedForACallThatWouldBeRefused:
+    @pytest.mark.parametrize(
+        ("kwargs", "needle"),
+        [
+            ({"model": None}, "model=None"),
+            ({"image_deployment": None}, "x-ms-oai-image-generation-deployment"),
+            ({"extra_body": {"input": "x"}}, "extra_body sets input"),
+        ],
+    )
+    def test_local_refusals_come_before_uploads(self, kwargs, needle):
+        from foundry_imagegen import ConfigurationError, FoundryClient
+
+        settings = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
+        extra_body = kwargs.pop("extra_body", None)
+        settings.update(kwargs)
+        with (
+            respx.mock(assert_all_mocked=True) as router,
+            FoundryClient(PROJECT_ENDPOINT, api_key="k", **settings) as client,
+            pytest.raises(ConfigurationError, match=re.escape(needle)),
+        ):
+            client.generate("x", images=[PNG], mask=None, upload_images=True, extra_body=extra_body)
+        assert router.calls.call_count == 0
+
+
+def test_inline_images_over_the_data_url_limit_point_to_upload():
+    from foundry_imagegen._inputs import MAX_DATA_URL_CHARS, resolve_image
+
+    big = PNG + b"\0" * (MAX_DATA_URL_CHARS * 3 // 4)
+    resolved = resolve_image(big)
+    with pytest.raises(ConfigurationError, match=r"upload_images=True"):
+        resolved.input_part()
+    assert resolved.with_file_id("assistant-1").input_part()["file_id"] == "assistant-1"
+
+
+@pytest.mark.parametrize("value", ["https://example.com/cat.png", FileId("assistant-1")])
+def test_uploading_a_url_or_file_id_is_a_clear_error(value):
+    from foundry_imagegen import FoundryClient
+
+    with (
+        respx.mock(assert_all_mocked=True) as router,
+        FoundryClient(PROJECT_ENDPOINT, api_key="k") as client,
+        pytest.raises(ConfigurationError, match="not local bytes"),
+    ):
+        client.files.upload(value)
+    assert router.calls.call_count == 0
