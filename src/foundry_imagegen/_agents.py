@@ -167,6 +167,19 @@ def agent_reference_param(agent: AgentReference) -> dict[str, str]:
     return param
 
 
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9._-]{1,256}")
+
+
+def _segment(value: object, what: str) -> str:
+    """A value that goes into a URL path: one plain segment, never '..' or something with '/' or '?'."""
+    if not isinstance(value, str) or not _SEGMENT_RE.fullmatch(value) or value in (".", ".."):
+        raise ConfigurationError(
+            f"{what}={value!r} is not a valid {what} (letters, digits, '.', '_' or '-'). Fix: pass it as the "
+            "service returned it"
+        )
+    return value
+
+
 def _params(**extra: str) -> dict[str, str]:
     return {"api-version": AGENTS_API_VERSION, **extra}
 
@@ -216,7 +229,11 @@ def build_get_agent(project_url: str, name: str) -> ApiCall:
 
 
 def build_get_version(project_url: str, name: str, version: str) -> ApiCall:
-    return ApiCall("GET", f"{project_url}/agents/{validate_agent_name(name)}/versions/{version}", params=_params())
+    return ApiCall(
+        "GET",
+        f"{project_url}/agents/{validate_agent_name(name)}/versions/{_segment(version, 'version')}",
+        params=_params(),
+    )
 
 
 def build_list_agents(project_url: str, *, after: str | None = None) -> ApiCall:
@@ -234,7 +251,11 @@ def build_list_versions(project_url: str, name: str, *, after: str | None = None
 
 
 def build_delete_version(project_url: str, name: str, version: str) -> ApiCall:
-    return ApiCall("DELETE", f"{project_url}/agents/{validate_agent_name(name)}/versions/{version}", params=_params())
+    return ApiCall(
+        "DELETE",
+        f"{project_url}/agents/{validate_agent_name(name)}/versions/{_segment(version, 'version')}",
+        params=_params(),
+    )
 
 
 def build_delete_agent(project_url: str, name: str) -> ApiCall:
@@ -250,4 +271,4 @@ def build_upload(base_url: str, data: bytes, *, filename: str, mime: str, purpos
 
 
 def build_delete_file(base_url: str, file_id: str) -> ApiCall:
-    return ApiCall("DELETE", f"{base_url}/files/{file_id}")
+    return ApiCall("DELETE", f"{base_url}/files/{_segment(file_id, 'file_id')}")

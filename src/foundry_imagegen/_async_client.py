@@ -359,7 +359,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         ref, agent_tool = self._agent_parts(agent)
         self._check_before_io(ref, tool, resolved_mask)
         if ref is not None and self._needs_agent_lookup(tool, agent_tool):
-            agent_tool = self._remember_agent_tool(ref, await self.agents.resolve(ref))
+            ref, agent_tool = self._remember_agent(ref, await self.agents.resolve(ref))
         if upload_images:
             # Every local check first, so that nothing is uploaded for a call that would be refused.
             self._prepare_with_pending_uploads(

@@ -153,7 +153,9 @@ class BaseFoundryClient:
         if agent_field not in ("agent_reference", "agent"):
             raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' (default) or 'agent'")
         self._agent_field = agent_field
-        self._agent_tools: dict[tuple[str, str | None], ImageGenerationTool | None] = {}
+        # Agent versions looked up by name, so the header follows the agent's own tool; cleared when this
+        # client creates or deletes versions of that agent.
+        self._agent_versions: dict[tuple[str, str | None], AgentVersion | None] = {}
 
     def _check_auth(self, credential: Any, api_key: str | None) -> tuple[AuthKind, Any, Secret | None]:
         name = type(self).__name__
@@ -259,11 +261,14 @@ class BaseFoundryClient:
         self._project_url("agent=")
         if isinstance(agent, AgentVersion):
             return agent.reference, agent.image_tool
-        if isinstance(agent, AgentReference):
-            return agent, self._agent_tools.get((agent.name, agent.version))
         if isinstance(agent, str):
-            ref = AgentReference(name=validate_agent_name(agent))
-            return ref, self._agent_tools.get((ref.name, None))
+            agent = AgentReference(name=validate_agent_name(agent))
+        if isinstance(agent, AgentReference):
+            known = self._agent_versions.get((agent.name, agent.version))
+            if known is None:
+                return agent, None
+            # A name looked up before is pinned to the version found then, header and body alike.
+            return known.reference, known.image_tool
         raise ConfigurationError(
             f"agent is a {type(agent).__name__}. Fix: pass an agent name, an AgentReference or an AgentVersion"
         )
@@ -285,10 +290,17 @@ class BaseFoundryClient:
         explicit = ImageGenerationTool.coerce(tool).deployment
         return explicit is None and self._image_deployment is None and agent_tool is None
 
-    def _remember_agent_tool(self, ref: AgentReference, version: AgentVersion | None) -> ImageGenerationTool | None:
-        tool = version.image_tool if version is not None else None
-        self._agent_tools[(ref.name, ref.version)] = tool
-        return tool
+    def _remember_agent(
+        self, ref: AgentReference, version: AgentVersion | None
+    ) -> tuple[AgentReference, ImageGenerationTool | None]:
+        self._agent_versions[(ref.name, ref.version)] = version
+        if version is None:
+            return ref, None
+        return version.reference, version.image_tool
+
+    def _forget_agent(self, name: str) -> None:
+        for key in [key for key in self._agent_versions if key[0] == name]:
+            del self._agent_versions[key]
 
     def _prepare(
         self,
@@ -307,9 +319,11 @@ class BaseFoundryClient:
         agent: AgentReference | None = None,
         agent_tool: ImageGenerationTool | None = None,
     ) -> tuple[ResponsesRequest, ImageGenerationTool]:
-        resolved = ImageGenerationTool.coerce(tool).with_defaults(deployment=self._image_deployment)
-        if agent_tool is not None and resolved.deployment is None:
+        # Which deployment: the caller's tool, else the agent's own tool, else the client's default.
+        resolved = ImageGenerationTool.coerce(tool)
+        if agent is not None and agent_tool is not None and resolved.deployment is None and agent_tool.deployment:
             resolved = resolved.replace(deployment=agent_tool.deployment)
+        resolved = resolved.with_defaults(deployment=self._image_deployment)
         if mask is not None:
             resolved = resolved.replace(input_image_mask=mask.mask_param())
         if force_image is None:

@@ -100,6 +100,7 @@ class Agents(_AgentsBase):
             description=description,
             metadata=metadata,
         )
+        self._base._forget_agent(name)
         return self._base._execute(call, _parser(AgentVersion))
 
     def get(self, name: str) -> Agent:
@@ -134,10 +135,12 @@ class Agents(_AgentsBase):
 
     def delete_version(self, name: str, version: str) -> AgentDeletion:
         """Delete one version."""
+        self._base._forget_agent(name)
         return self._base._execute(core.build_delete_version(self._url(), name, version), _parser(AgentDeletion))
 
     def delete(self, name: str) -> AgentDeletion:
         """Delete the agent and all its versions."""
+        self._base._forget_agent(name)
         return self._base._execute(core.build_delete_agent(self._url(), name), _parser(AgentDeletion))
 
     def resolve(self, agent: AgentReference) -> AgentVersion | None:
@@ -211,6 +214,7 @@ class AsyncAgents(_AgentsBase):
             description=description,
             metadata=metadata,
         )
+        self._base._forget_agent(name)
         return await self._base._execute(call, _parser(AgentVersion))
 
     async def get(self, name: str) -> Agent:
@@ -246,11 +250,13 @@ class AsyncAgents(_AgentsBase):
 
     async def delete_version(self, name: str, version: str) -> AgentDeletion:
         """Delete one version."""
+        self._base._forget_agent(name)
         call = core.build_delete_version(self._url(), name, version)
         return await self._base._execute(call, _parser(AgentDeletion))
 
     async def delete(self, name: str) -> AgentDeletion:
         """Delete the agent and all its versions."""
+        self._base._forget_agent(name)
         return await self._base._execute(core.build_delete_agent(self._url(), name), _parser(AgentDeletion))
 
     async def resolve(self, agent: AgentReference) -> AgentVersion | None:

@@ -641,7 +641,45 @@ class TestGenerateWithAgents:
         assert [c.request.method for c in h.mock.calls] == ["GET", "POST", "POST"]
         for call in generate.calls:
             assert call.request.headers[IMAGE_DEPLOYMENT_HEADER] == "img-deploy"
-            assert sent_json(call.request) == agent_body()
+            # Pinned to the version whose tool gave the header, so body and header cannot disagree.
+            assert sent_json(call.request) == agent_body(version="3")
+
+    async def test_creating_a_version_clears_what_was_looked_up(self, h):
+        h.mock.get(AGENTS + "/poster").mock(
+            side_effect=[
+                httpx.Response(200, json=agent_json(deployment="img-old", version="1")),
+                httpx.Response(200, json=agent_json(deployment="img-new", version="2")),
+            ]
+        )
+        h.mock.post(AGENTS + "/poster/versions").mock(
+            return_value=httpx.Response(200, json=version_json("poster", "2", deployment="img-new"))
+        )
+        generate = h.mock.post(PROJECT_URL).mock(return_value=ok_response())
+        client = h.client(image_deployment=None)
+
+        await h.run(client.generate, "a jazz poster", agent="poster")
+        await h.run(client.agents.create_version, "poster", tool={"deployment": "img-new"})
+        await h.run(client.generate, "a jazz poster", agent="poster")
+
+        headers = [call.request.headers[IMAGE_DEPLOYMENT_HEADER] for call in generate.calls]
+        assert headers == ["img-old", "img-new"]
+        assert sent_json(generate.calls.last.request) == agent_body(version="2")
+
+    async def test_an_agent_version_s_own_tool_beats_the_client_default(self, h):
+        generate = h.mock.post(PROJECT_URL).mock(return_value=ok_response())
+        client = h.client(image_deployment="client-default")
+        version = AgentVersion.model_validate(version_json("poster", "4", deployment="gpt-image-1-mini"))
+
+        await h.run(client.generate, "a jazz poster", agent=version)
+
+        assert generate.calls.last.request.headers[IMAGE_DEPLOYMENT_HEADER] == "gpt-image-1-mini"
+
+    @pytest.mark.parametrize("version", ["1/../../other", "1?force=true", "..", ""])
+    async def test_versions_in_paths_are_single_segments(self, h, version):
+        client = h.client()
+        with pytest.raises(ConfigurationError, match="not a valid version"):
+            await h.run(client.agents.delete_version, "poster", version)
+        assert h.mock.calls.call_count == 0
 
     async def test_agent_reference_with_version_reads_that_version(self, h):
         lookup = h.mock.get(AGENTS + "/poster/versions/2").mock(

@@ -425,7 +425,10 @@ async def test_legacy_agent_field(shell, foundry_emulator):
     result = await shell.run(client.generate, "an old poster", agent=AgentReference(name="legacy"))
 
     [post] = responses(foundry_emulator)
-    assert post.json == {"agent": {"type": "agent_reference", "name": "legacy"}, "input": "an old poster"}
+    assert post.json == {
+        "agent": {"type": "agent_reference", "name": "legacy", "version": "1"},
+        "input": "an old poster",
+    }
     assert post.headers[IMAGE_HEADER] == "gpt-image-1"
     assert result.image.format == "png"
     assert version.version == "1"
@@ -458,5 +461,9 @@ async def test_stream_with_an_agent(shell, foundry_emulator):
     assert again.image.format == "png"
     gets = [r for r in foundry_emulator.requests if r.method == "GET"]
     assert [r.path for r in gets] == ["/api/projects/demo/agents/streamer"]
-    assert responses(foundry_emulator)[-1].json["agent_reference"] == {"type": "agent_reference", "name": "streamer"}
+    assert responses(foundry_emulator)[-1].json["agent_reference"] == {
+        "type": "agent_reference",
+        "name": "streamer",
+        "version": "1",
+    }
     assert responses(foundry_emulator)[-1].headers[IMAGE_HEADER] == "gpt-image-1"
