@@ -425,7 +425,15 @@ class BaseFoundryClient:
         return False
 
     def _stream_processor(self, on_partial_image: Callable[[GeneratedImage], None] | None) -> StreamProcessor:
+        import inspect  # deferred, as in _check_auth
+
         from ._stream import StreamProcessor
+
+        if on_partial_image is not None and inspect.iscoroutinefunction(on_partial_image):
+            raise ConfigurationError(
+                "on_partial_image is an async function, which the stream would never await. Fix: pass a plain "
+                "function, or iterate `async for image in stream.partial_images()` and await there"
+            )
 
         return StreamProcessor(on_partial_image=on_partial_image)
 

@@ -330,6 +330,11 @@ class FoundryClient(BaseFoundryClient):
             req = tool.build_request("a cat", model="gpt-4.1")
             client.create_response(req).images
         """
+        if request.stream:
+            raise ConfigurationError(
+                "create_response reads a JSON answer, but the request asks for a stream. Fix: build it with "
+                "stream=False, or use client.stream(...)"
+            )
         return self._execute(
             self._api_call(request),
             lambda response: self._finish(response, require_image=False, requested_format=None),

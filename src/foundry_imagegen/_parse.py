@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -52,6 +53,7 @@ CONTENT_FILTER_CODES = frozenset(
 )
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger("foundry_imagegen")
 
 _RETRY_IN_MESSAGE = re.compile(r"retry after (\d+(?:\.\d+)?) second", re.IGNORECASE)
 _BODY_SNIPPET = 500
@@ -258,6 +260,10 @@ def raise_for_response_status(response: Response, *, status: int | None, request
         raise error
     if response.status == "incomplete":
         reason = response.incomplete_details.reason if response.incomplete_details else None
+        if reason != "content_filter" and any(call.result for call in response.image_calls):
+            # e.g. max_output_tokens cut the assistant's text after the image was done: keep the image.
+            log.warning("response %s is incomplete (%s) but holds a finished image", response.id, reason)
+            return
         message = f"the response is incomplete (reason: {reason or 'not given'})"
         if reason == "content_filter":
             raise ContentFilterError(message, status=status, code=reason, request_id=request_id, body=body)

@@ -24,6 +24,23 @@ ToolChoice = Literal["auto", "none", "required", "image_generation"]
 
 _TOOL_CHOICES = ("auto", "none", "required", "image_generation")
 
+#: Body fields this SDK owns: set through extra_body they would change what the call means (a stream
+#: answered on the JSON path, a model on an agent call) after the checks ran.
+_RESERVED = frozenset(
+    {
+        "model",
+        "input",
+        "instructions",
+        "tools",
+        "tool_choice",
+        "previous_response_id",
+        "store",
+        "stream",
+        "agent",
+        "agent_reference",
+    }
+)
+
 #: What we send when streaming is asked and partial_images is unset. The service has answered 400
 #: "Streaming must have non-zero partial images" to 0 (peers.md pain 3), and one partial is the
 #: cheapest value that both avoids that and shows progress.
@@ -208,7 +225,7 @@ def _request(
         body["stream"] = True
         headers["Accept"] = "text/event-stream"
     if extra_body:
-        clash = sorted(set(extra_body) & set(body))
+        clash = sorted(set(extra_body) & (set(body) | _RESERVED))
         if clash:
             raise ConfigurationError(
                 f"extra_body sets {', '.join(clash)}, which this call already sets. Fix: use the named "
@@ -225,7 +242,7 @@ def check_agent_tool(tool: ImageGenerationTool, *, has_mask: bool) -> None:
             "mask= cannot be sent with agent=: the mask is part of the image tool, and an agent's tool comes from "
             "its stored definition. Fix: edit with a direct call (model=...) instead"
         )
-    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "deployment", "model", "input_image_mask"})
+    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "deployment", "input_image_mask"})
     if ignored:
         # Quietly dropping size/quality/... would give the caller an image they did not ask for.
         raise ConfigurationError(

@@ -23,6 +23,7 @@ from client_testkit import (
 )
 
 from foundry_imagegen import (
+    ConfigurationError,
     ContentFilterError,
     GeneratedImage,
     GenerationResult,
@@ -738,3 +739,20 @@ async def test_using_the_stream_after_leaving_its_block_raises(h):
 
     with pytest.raises(RuntimeError, match=r"inside its (with-)?block"):
         await h.run(stream.final)
+
+
+async def test_an_async_partial_callback_is_refused_before_sending(h):
+    async def preview(image):  # would never be awaited
+        pass
+
+    with pytest.raises(ConfigurationError, match="on_partial_image is an async function"):
+        h.client().stream("a fox", on_partial_image=preview)
+    assert h.mock.calls.call_count == 0
+
+
+async def test_create_response_refuses_a_stream_request(h):
+    client = h.client()
+    request = ImageGenerationTool(deployment="gpt-image-1").build_request("x", model="gpt-4.1", stream=True)
+    with pytest.raises(ConfigurationError, match=r"use client\.stream"):
+        await h.run(client.create_response, request)
+    assert h.mock.calls.call_count == 0

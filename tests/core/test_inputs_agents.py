@@ -672,10 +672,24 @@ def test_agent_request_refuses_tool_settings_it_would_drop():
 
 
 def test_agent_request_accepts_a_tool_that_only_names_the_deployment():
-    tool = ImageGenerationTool(deployment="img", model="gpt-image-1")
+    tool = ImageGenerationTool(deployment="img")
     request = build_responses_request(tool, "a poster", model=None, agent=AgentReference(name="poster"))
     assert request.headers == {IMAGE_DEPLOYMENT_HEADER: "img"}
     assert "tools" not in request.json and "model" not in request.json
+
+
+def test_agent_request_refuses_a_tool_model_it_would_drop():
+    tool = ImageGenerationTool(deployment="img", model="gpt-image-2")
+    with pytest.raises(ConfigurationError, match="tool sets model"):
+        build_responses_request(tool, "a poster", model=None, agent=AgentReference(name="poster"))
+
+
+@pytest.mark.parametrize("key", ["stream", "model", "tools", "agent_reference", "store"])
+def test_extra_body_cannot_set_fields_the_sdk_owns(key):
+    tool = ImageGenerationTool(deployment="img")
+    with pytest.raises(ConfigurationError, match=f"extra_body sets {key}"):
+        build_responses_request(tool, "x", model="gpt-4.1", extra_body={key: True})
+    assert build_responses_request(tool, "x", model="gpt-4.1", extra_body={"metadata": {"a": "b"}}).json["metadata"]
 
 
 def test_agent_request_still_needs_the_image_header():

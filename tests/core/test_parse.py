@@ -316,3 +316,16 @@ def test_random_json_gives_a_result_or_a_typed_error(payload: Any, status: int) 
 def test_random_bytes_give_a_result_or_a_typed_error(content: bytes, status: int) -> None:
     with contextlib.suppress(FoundryImageGenError):
         parse_response(status, HEADERS, content)
+
+
+def test_incomplete_response_that_holds_a_finished_image_keeps_it(caplog: pytest.LogCaptureFixture) -> None:
+    content = body(
+        status="incomplete", incomplete_details={"reason": "max_output_tokens"}, output=[image_item(make_png())]
+    )
+    result = parse_result(content)
+    assert result.image.data == make_png() and result.response.status == "incomplete"
+    assert "holds a finished image" in caplog.text
+    with pytest.raises(ContentFilterError):
+        parse_result(
+            body(status="incomplete", incomplete_details={"reason": "content_filter"}, output=[image_item(make_png())])
+        )
