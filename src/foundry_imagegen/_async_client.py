@@ -13,13 +13,15 @@ import httpx
 import tenacity
 
 from ._base import _UNSET, BaseFoundryClient, credential_errors, map_transport_error
-from ._config import env_settings
+from ._config import from_env_settings
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
 from ._request import ApiCall, InputLike, ResponsesRequest
 from ._tool import ImageGenerationTool
 from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from azure.core.credentials import AzureKeyCredential
     from azure.core.credentials_async import AsyncTokenCredential
 
@@ -86,6 +88,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             )
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
         self._owns_http = http_client is None
+        self._token_lock: asyncio.Lock | None = None
         if sleep is None:
             import asyncio  # deferred: 30 ms of import that sync-only users should not pay
 
@@ -104,25 +107,13 @@ class AsyncFoundryClient(BaseFoundryClient):
 
             client = AsyncFoundryClient.from_env()
         """
-        settings: dict[str, Any] = {
-            k: v
-            for k, v in env_settings(
-                os.environ if environ is None else environ, endpoint=overrides.get("endpoint")
-            ).items()
-            if v is not None
-        }
-        if "credential" in overrides or "api_key" in overrides:
-            # An explicit choice of auth replaces whatever the environment offered.
-            settings.pop("api_key", None)
-        settings.update(overrides)
-        owns_credential = False
-        if settings.get("api_key") is None and settings.get("credential") is None:
+        settings, needs_credential = from_env_settings(os.environ if environ is None else environ, overrides)
+        if needs_credential:
             from azure.identity.aio import DefaultAzureCredential
 
             settings["credential"] = DefaultAzureCredential()
-            owns_credential = True
         client = cls(settings.pop("endpoint"), **settings)
-        client._owns_credential = owns_credential
+        client._owns_credential = needs_credential
         return client
 
     async def __aenter__(self) -> AsyncFoundryClient:
@@ -448,6 +439,14 @@ class AsyncFoundryClient(BaseFoundryClient):
         cached = self._tokens.current(now=now)
         if cached is not None:
             return cached
-        with credential_errors():
-            access_token = await self._token_source()(self._scope)
-        return self._tokens.store(access_token, now=now)
+        if self._token_lock is None:
+            import asyncio  # deferred, as for sleep
+
+            self._token_lock = asyncio.Lock()
+        async with self._token_lock:  # concurrent calls share one refresh
+            cached = self._tokens.current(now=time.time())
+            if cached is not None:
+                return cached
+            with credential_errors():
+                access_token = await self._token_source()(self._scope)
+            return self._tokens.store(access_token, now=time.time())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -13,7 +14,7 @@ import httpx
 import tenacity
 
 from ._base import _UNSET, BaseFoundryClient, credential_errors, map_transport_error
-from ._config import env_settings
+from ._config import from_env_settings
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
 from ._request import ApiCall, InputLike, ResponsesRequest
 from ._tool import ImageGenerationTool
@@ -83,6 +84,7 @@ class FoundryClient(BaseFoundryClient):
             )
         self._http = http_client if http_client is not None else httpx.Client(follow_redirects=False)
         self._owns_http = http_client is None
+        self._token_lock = threading.Lock()
         self._sleep = sleep if sleep is not None else time.sleep
 
     @classmethod
@@ -97,25 +99,13 @@ class FoundryClient(BaseFoundryClient):
 
             client = FoundryClient.from_env()
         """
-        settings: dict[str, Any] = {
-            k: v
-            for k, v in env_settings(
-                os.environ if environ is None else environ, endpoint=overrides.get("endpoint")
-            ).items()
-            if v is not None
-        }
-        if "credential" in overrides or "api_key" in overrides:
-            # An explicit choice of auth replaces whatever the environment offered.
-            settings.pop("api_key", None)
-        settings.update(overrides)
-        owns_credential = False
-        if settings.get("api_key") is None and settings.get("credential") is None:
+        settings, needs_credential = from_env_settings(os.environ if environ is None else environ, overrides)
+        if needs_credential:
             from azure.identity import DefaultAzureCredential
 
             settings["credential"] = DefaultAzureCredential()
-            owns_credential = True
         client = cls(settings.pop("endpoint"), **settings)
-        client._owns_credential = owns_credential
+        client._owns_credential = needs_credential
         return client
 
     def __enter__(self) -> FoundryClient:
@@ -441,6 +431,10 @@ class FoundryClient(BaseFoundryClient):
         cached = self._tokens.current(now=now)
         if cached is not None:
             return cached
-        with credential_errors():
-            access_token = self._token_source()(self._scope)
-        return self._tokens.store(access_token, now=now)
+        with self._token_lock:  # concurrent calls share one refresh
+            cached = self._tokens.current(now=time.time())
+            if cached is not None:
+                return cached
+            with credential_errors():
+                access_token = self._token_source()(self._scope)
+            return self._tokens.store(access_token, now=time.time())

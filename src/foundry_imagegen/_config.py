@@ -180,6 +180,21 @@ def env_settings(environ: Mapping[str, str], *, endpoint: str | None = None) -> 
     }
 
 
+def from_env_settings(environ: Mapping[str, str], overrides: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The constructor arguments ``from_env()`` uses, and whether a ``DefaultAzureCredential`` must be made.
+
+    Keyword overrides win over the variables; an explicit ``credential`` or ``api_key`` replaces the key
+    variable, so the two never clash.
+    """
+    found = env_settings(environ, endpoint=overrides.get("endpoint"))
+    settings: dict[str, Any] = {k: v for k, v in found.items() if v is not None}
+    if "credential" in overrides or "api_key" in overrides:
+        settings.pop("api_key", None)
+    settings.update(overrides)
+    needs_credential = settings.get("api_key") is None and settings.get("credential") is None
+    return settings, needs_credential
+
+
 class Secret:
     """A string that never shows itself in repr or str (keys must not reach logs or tracebacks)."""
 

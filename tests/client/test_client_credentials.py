@@ -54,3 +54,42 @@ async def test_failed_sign_in_is_an_authentication_error(is_async: bool) -> None
 async def test_other_credential_errors_pass_through(is_async: bool) -> None:
     with pytest.raises(ImportError, match="something_else"):
         await generate(is_async, ImportError("No module named something_else"))
+
+
+async def test_concurrent_calls_share_one_token_fetch() -> None:
+    import asyncio
+    import base64
+    import time
+
+    import httpx
+    from azure.core.credentials import AccessToken
+    from testkit import make_png
+
+    calls = 0
+
+    class SlowCredential:
+        async def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+            nonlocal calls
+            calls += 1
+            await asyncio.sleep(0)  # yields, so the other calls arrive while this one is fetching
+            return AccessToken("tok", int(time.time()) + 3600)
+
+    answer = {
+        "id": "resp_1",
+        "status": "completed",
+        "output": [
+            {
+                "type": "image_generation_call",
+                "id": "ig_1",
+                "status": "completed",
+                "result": base64.b64encode(make_png()).decode(),
+            }
+        ],
+    }
+    with respx.mock() as router:
+        route = router.post(ENDPOINT + "/openai/v1/responses").mock(return_value=httpx.Response(200, json=answer))
+        async with AsyncFoundryClient(
+            ENDPOINT, credential=SlowCredential(), model="gpt-4.1", image_deployment="gpt-image-1"
+        ) as client:
+            await asyncio.gather(*(client.generate("a cat") for _ in range(8)))
+    assert calls == 1 and route.call_count == 8
