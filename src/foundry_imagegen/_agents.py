@@ -121,7 +121,12 @@ class Agent(_Lenient):
 
 
 class AgentDeletion(_Lenient):
-    """What a delete returns."""
+    """What a delete returns.
+
+    Example::
+
+        client.agents.delete("poster-artist").deleted  # True
+    """
 
     object: str | None = None
     name: str | None = None

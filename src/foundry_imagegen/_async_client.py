@@ -126,7 +126,12 @@ class AsyncFoundryClient(BaseFoundryClient):
         await self.close()
 
     async def close(self) -> None:
-        """Close the connections this client opened (and a credential made by ``from_env``). Idempotent."""
+        """Close the connections this client opened (and a credential made by ``from_env``). Idempotent.
+
+        Example::
+
+            await client.close()  # or `async with AsyncFoundryClient(...) as client:`
+        """
         if self._closed:
             return
         self._closed = True

@@ -118,7 +118,12 @@ class FoundryClient(BaseFoundryClient):
         self.close()
 
     def close(self) -> None:
-        """Close the connections this client opened (and a credential made by ``from_env``). Idempotent."""
+        """Close the connections this client opened (and a credential made by ``from_env``). Idempotent.
+
+        Example::
+
+            client.close()  # or use `with FoundryClient(...) as client:`
+        """
         if self._closed:
             return
         self._closed = True

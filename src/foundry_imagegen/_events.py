@@ -41,37 +41,67 @@ class _ResponseEvent(_Event):
 
 
 class ResponseCreatedEvent(_ResponseEvent):
-    """``response.created``: the response exists, status ``in_progress``."""
+    """``response.created``: the response exists, status ``in_progress``.
+
+    Example::
+
+        isinstance(event, ResponseCreatedEvent) and event.response.id
+    """
 
     type: Literal["response.created"]
 
 
 class ResponseQueuedEvent(_ResponseEvent):
-    """``response.queued`` (background mode)."""
+    """``response.queued`` (background mode).
+
+    Example::
+
+        isinstance(event, ResponseQueuedEvent)
+    """
 
     type: Literal["response.queued"]
 
 
 class ResponseInProgressEvent(_ResponseEvent):
-    """``response.in_progress``."""
+    """``response.in_progress``.
+
+    Example::
+
+        isinstance(event, ResponseInProgressEvent)
+    """
 
     type: Literal["response.in_progress"]
 
 
 class ResponseCompletedEvent(_ResponseEvent):
-    """``response.completed``: the whole response, images included."""
+    """``response.completed``: the whole response, images included.
+
+    Example::
+
+        isinstance(event, ResponseCompletedEvent) and event.response.image_calls
+    """
 
     type: Literal["response.completed"]
 
 
 class ResponseFailedEvent(_ResponseEvent):
-    """``response.failed``: ``response.error`` says why."""
+    """``response.failed``: ``response.error`` says why.
+
+    Example::
+
+        isinstance(event, ResponseFailedEvent) and event.response.error
+    """
 
     type: Literal["response.failed"]
 
 
 class ResponseIncompleteEvent(_ResponseEvent):
-    """``response.incomplete``: ``response.incomplete_details`` says why."""
+    """``response.incomplete``: ``response.incomplete_details`` says why.
+
+    Example::
+
+        isinstance(event, ResponseIncompleteEvent) and event.response.incomplete_details
+    """
 
     type: Literal["response.incomplete"]
 
@@ -82,13 +112,23 @@ class _ItemEvent(_Event):
 
 
 class OutputItemAddedEvent(_ItemEvent):
-    """``response.output_item.added``: an output item (image call, message, ...) starts."""
+    """``response.output_item.added``: an output item (image call, message, ...) starts.
+
+    Example::
+
+        isinstance(event, OutputItemAddedEvent) and event.item.type
+    """
 
     type: Literal["response.output_item.added"]
 
 
 class OutputItemDoneEvent(_ItemEvent):
-    """``response.output_item.done``: an item is finished; for an image call it carries the final image."""
+    """``response.output_item.done``: an item is finished; for an image call it carries the final image.
+
+    Example::
+
+        isinstance(event, OutputItemDoneEvent) and event.item
+    """
 
     type: Literal["response.output_item.done"]
 
@@ -99,19 +139,34 @@ class _ImageCallEvent(_Event):
 
 
 class ImageGenerationInProgressEvent(_ImageCallEvent):
-    """``response.image_generation_call.in_progress``."""
+    """``response.image_generation_call.in_progress``.
+
+    Example::
+
+        isinstance(event, ImageGenerationInProgressEvent) and event.item_id
+    """
 
     type: Literal["response.image_generation_call.in_progress"]
 
 
 class ImageGenerationGeneratingEvent(_ImageCallEvent):
-    """``response.image_generation_call.generating``."""
+    """``response.image_generation_call.generating``.
+
+    Example::
+
+        isinstance(event, ImageGenerationGeneratingEvent)  # show a spinner
+    """
 
     type: Literal["response.image_generation_call.generating"]
 
 
 class ImageGenerationCompletedEvent(_ImageCallEvent):
-    """``response.image_generation_call.completed`` (OpenAI dialect only; carries no image)."""
+    """``response.image_generation_call.completed`` (OpenAI dialect only; carries no image).
+
+    Example::
+
+        isinstance(event, ImageGenerationCompletedEvent)
+    """
 
     type: Literal["response.image_generation_call.completed"]
 
@@ -134,21 +189,36 @@ class PartialImageEvent(_ImageCallEvent):
 
 
 class OutputTextDeltaEvent(_Event):
-    """``response.output_text.delta``: a piece of the assistant's text."""
+    """``response.output_text.delta``: a piece of the assistant's text.
+
+    Example::
+
+        print(event.delta, end='') if isinstance(event, OutputTextDeltaEvent) else None
+    """
 
     type: Literal["response.output_text.delta"]
     delta: str = ""
 
 
 class OutputTextDoneEvent(_Event):
-    """``response.output_text.done``: the assistant's full text of one part."""
+    """``response.output_text.done``: the assistant's full text of one part.
+
+    Example::
+
+        isinstance(event, OutputTextDoneEvent) and event.text
+    """
 
     type: Literal["response.output_text.done"]
     text: str = ""
 
 
 class ErrorEvent(_Event):
-    """``error``: the stream failed; raised as the matching typed exception."""
+    """``error``: the stream failed; raised as the matching typed exception.
+
+    Example::
+
+        isinstance(event, ErrorEvent) and event.code  # raised for you by the stream
+    """
 
     type: Literal["error"]
     code: str | None = None
@@ -157,7 +227,12 @@ class ErrorEvent(_Event):
 
 
 class UnknownEvent(_Event):
-    """Any event type this version does not know (keep-alives, reasoning, web search, ...)."""
+    """Any event type this version does not know (keep-alives, reasoning, web search, ...).
+
+    Example::
+
+        isinstance(event, UnknownEvent) and event.type
+    """
 
     type: str
 

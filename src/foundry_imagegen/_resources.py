@@ -91,7 +91,12 @@ class Agents(_AgentsBase):
         description: str | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> AgentVersion:
-        """Create a new version of agent ``name`` (the agent too, if new) holding the image tool."""
+        """Create a new version of agent ``name`` (the agent too, if new) holding the image tool.
+
+        Example::
+
+            version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        """
         call = self._create_call(
             name,
             model=model,
@@ -104,15 +109,30 @@ class Agents(_AgentsBase):
         return self._base._execute(call, _parser(AgentVersion))
 
     def get(self, name: str) -> Agent:
-        """The agent with its latest version."""
+        """The agent with its latest version.
+
+        Example::
+
+            client.agents.get("poster-artist").latest.version
+        """
         return self._base._execute(core.build_get_agent(self._url(), name), _parser(Agent))
 
     def get_version(self, name: str, version: str) -> AgentVersion:
-        """One version of an agent."""
+        """One version of an agent.
+
+        Example::
+
+            client.agents.get_version("poster-artist", "2").image_tool
+        """
         return self._base._execute(core.build_get_version(self._url(), name, version), _parser(AgentVersion))
 
     def list(self) -> builtins.list[Agent]:
-        """Every agent of the project, oldest first (pages are followed)."""
+        """Every agent of the project, oldest first (pages are followed).
+
+        Example::
+
+            [agent.name for agent in client.agents.list()]
+        """
         agents: builtins.list[Agent] = []
         after = None
         while True:
@@ -123,7 +143,12 @@ class Agents(_AgentsBase):
             after = page.last_id
 
     def list_versions(self, name: str) -> builtins.list[AgentVersion]:
-        """Every version of an agent, oldest first (pages are followed)."""
+        """Every version of an agent, oldest first (pages are followed).
+
+        Example::
+
+            [v.version for v in client.agents.list_versions("poster-artist")]
+        """
         versions: builtins.list[AgentVersion] = []
         after = None
         while True:
@@ -134,17 +159,32 @@ class Agents(_AgentsBase):
             after = page.last_id
 
     def delete_version(self, name: str, version: str) -> AgentDeletion:
-        """Delete one version."""
+        """Delete one version.
+
+        Example::
+
+            client.agents.delete_version("poster-artist", "1").deleted
+        """
         self._base._forget_agent(name)
         return self._base._execute(core.build_delete_version(self._url(), name, version), _parser(AgentDeletion))
 
     def delete(self, name: str) -> AgentDeletion:
-        """Delete the agent and all its versions."""
+        """Delete the agent and all its versions.
+
+        Example::
+
+            client.agents.delete("poster-artist")
+        """
         self._base._forget_agent(name)
         return self._base._execute(core.build_delete_agent(self._url(), name), _parser(AgentDeletion))
 
     def resolve(self, agent: AgentReference) -> AgentVersion | None:
-        """The version a reference points at (the latest when it names none)."""
+        """The version a reference points at (the latest when it names none).
+
+        Example::
+
+            client.agents.resolve(AgentReference(name="poster-artist")).version
+        """
         if agent.version is not None:
             return self.get_version(agent.name, agent.version)
         return self.get(agent.name).latest
@@ -205,7 +245,12 @@ class AsyncAgents(_AgentsBase):
         description: str | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> AgentVersion:
-        """Create a new version of agent ``name`` (the agent too, if new) holding the image tool."""
+        """Create a new version of agent ``name`` (the agent too, if new) holding the image tool.
+
+        Example::
+
+            version = await client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        """
         call = self._create_call(
             name,
             model=model,
@@ -218,15 +263,30 @@ class AsyncAgents(_AgentsBase):
         return await self._base._execute(call, _parser(AgentVersion))
 
     async def get(self, name: str) -> Agent:
-        """The agent with its latest version."""
+        """The agent with its latest version.
+
+        Example::
+
+            (await client.agents.get("poster-artist")).latest
+        """
         return await self._base._execute(core.build_get_agent(self._url(), name), _parser(Agent))
 
     async def get_version(self, name: str, version: str) -> AgentVersion:
-        """One version of an agent."""
+        """One version of an agent.
+
+        Example::
+
+            (await client.agents.get_version("poster-artist", "2")).image_tool
+        """
         return await self._base._execute(core.build_get_version(self._url(), name, version), _parser(AgentVersion))
 
     async def list(self) -> builtins.list[Agent]:
-        """Every agent of the project, oldest first (pages are followed)."""
+        """Every agent of the project, oldest first (pages are followed).
+
+        Example::
+
+            [agent.name for agent in await client.agents.list()]
+        """
         agents: builtins.list[Agent] = []
         after = None
         while True:
@@ -237,7 +297,12 @@ class AsyncAgents(_AgentsBase):
             after = page.last_id
 
     async def list_versions(self, name: str) -> builtins.list[AgentVersion]:
-        """Every version of an agent, oldest first (pages are followed)."""
+        """Every version of an agent, oldest first (pages are followed).
+
+        Example::
+
+            [v.version for v in await client.agents.list_versions("poster-artist")]
+        """
         versions: builtins.list[AgentVersion] = []
         after = None
         while True:
@@ -249,18 +314,33 @@ class AsyncAgents(_AgentsBase):
             after = page.last_id
 
     async def delete_version(self, name: str, version: str) -> AgentDeletion:
-        """Delete one version."""
+        """Delete one version.
+
+        Example::
+
+            await client.agents.delete_version("poster-artist", "1")
+        """
         self._base._forget_agent(name)
         call = core.build_delete_version(self._url(), name, version)
         return await self._base._execute(call, _parser(AgentDeletion))
 
     async def delete(self, name: str) -> AgentDeletion:
-        """Delete the agent and all its versions."""
+        """Delete the agent and all its versions.
+
+        Example::
+
+            await client.agents.delete("poster-artist")
+        """
         self._base._forget_agent(name)
         return await self._base._execute(core.build_delete_agent(self._url(), name), _parser(AgentDeletion))
 
     async def resolve(self, agent: AgentReference) -> AgentVersion | None:
-        """The version a reference points at (the latest when it names none)."""
+        """The version a reference points at (the latest when it names none).
+
+        Example::
+
+            await client.agents.resolve(AgentReference(name="poster-artist"))
+        """
         if agent.version is not None:
             return await self.get_version(agent.name, agent.version)
         return (await self.get(agent.name)).latest
@@ -331,15 +411,30 @@ class Files(_FilesBase):
     _base: FoundryClient
 
     def upload(self, file: ImageInput, *, filename: str | None = None, purpose: str = "assistants") -> FileObject:
-        """Upload an image (checked locally first). Azure wants ``purpose='assistants'`` for inputs."""
+        """Upload an image (checked locally first). Azure wants ``purpose='assistants'`` for inputs.
+
+        Example::
+
+            FileId(client.files.upload("photo.png").id)
+        """
         return self._base._execute(self._upload_call(file, filename=filename, purpose=purpose), _parser(FileObject))
 
     def delete(self, file_id: str) -> AgentDeletion:
-        """Delete an uploaded file."""
+        """Delete an uploaded file.
+
+        Example::
+
+            client.files.delete("assistant-KaVLJQTiWEvdz8yJQHHkqJ")
+        """
         return self._base._execute(core.build_delete_file(self._base.base_url, file_id), _parser(AgentDeletion))
 
     def upload_resolved(self, image: ResolvedImage, *, purpose: str = "assistants") -> ResolvedImage:
-        """Upload a local image and return it as a file reference (URLs and ids pass through)."""
+        """Upload a local image and return it as a file reference (URLs and ids pass through).
+
+        Example::
+
+            client.files.upload_resolved(resolve_image("photo.png")).file_id
+        """
         if image.kind != "bytes":
             return image
         uploaded = self._base._execute(self._resolved_call(image, filename=None, purpose=purpose), _parser(FileObject))
@@ -357,17 +452,32 @@ class AsyncFiles(_FilesBase):
     _base: AsyncFoundryClient
 
     async def upload(self, file: ImageInput, *, filename: str | None = None, purpose: str = "assistants") -> FileObject:
-        """Upload an image (checked locally first). Azure wants ``purpose='assistants'`` for inputs."""
+        """Upload an image (checked locally first). Azure wants ``purpose='assistants'`` for inputs.
+
+        Example::
+
+            FileId((await client.files.upload("photo.png")).id)
+        """
         call = self._upload_call(file, filename=filename, purpose=purpose)
         return await self._base._execute(call, _parser(FileObject))
 
     async def delete(self, file_id: str) -> AgentDeletion:
-        """Delete an uploaded file."""
+        """Delete an uploaded file.
+
+        Example::
+
+            await client.files.delete("assistant-KaVLJQTiWEvdz8yJQHHkqJ")
+        """
         call = core.build_delete_file(self._base.base_url, file_id)
         return await self._base._execute(call, _parser(AgentDeletion))
 
     async def upload_resolved(self, image: ResolvedImage, *, purpose: str = "assistants") -> ResolvedImage:
-        """Upload a local image and return it as a file reference (URLs and ids pass through)."""
+        """Upload a local image and return it as a file reference (URLs and ids pass through).
+
+        Example::
+
+            (await client.files.upload_resolved(resolve_image("photo.png"))).file_id
+        """
         if image.kind != "bytes":
             return image
         call = self._resolved_call(image, filename=None, purpose=purpose)

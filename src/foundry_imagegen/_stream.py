@@ -107,13 +107,22 @@ class StreamProcessor:
         return self._terminal
 
     def feed(self, chunk: bytes) -> list[StreamEvent]:
-        """Add bytes of the body; returns the typed events they complete (errors raise)."""
+        """Add bytes of the body; returns the typed events they complete (errors raise).
+
+        Example::
+
+            events = processor.feed(chunk)
+        """
         return [event for sse in self._decoder.feed(chunk) if (event := self._handle(sse)) is not None]
 
     def end(self) -> list[StreamEvent]:
         """The body ended: flush what is buffered.
 
         A last event cut in the middle is the sign of a broken stream, not a malformed one.
+
+        Example::
+
+            events = processor.end()
         """
         events = []
         for sse in self._decoder.flush():
@@ -132,14 +141,24 @@ class StreamProcessor:
         return events
 
     def feed_json_response(self, status: int, headers: httpx.Headers, content: bytes) -> list[StreamEvent]:
-        """The service answered a stream request with plain JSON: treat it as the completed response."""
+        """The service answered a stream request with plain JSON: treat it as the completed response.
+
+        Example::
+
+            processor.feed_json_response(200, response.headers, response.content)
+        """
         response = parse_response(status, headers, content)
         event = ResponseCompletedEvent(type="response.completed", response=response)
         self._apply(event)
         return [event]
 
     def take_images(self) -> list[GeneratedImage]:
-        """Images (partial and final) decoded since the last call, in arrival order."""
+        """Images (partial and final) decoded since the last call, in arrival order.
+
+        Example::
+
+            for image in processor.take_images(): show(image.data)
+        """
         images = list(self._ready)
         self._ready.clear()
         return images
@@ -149,6 +168,10 @@ class StreamProcessor:
 
         A stream cut after its final image arrived (in ``response.output_item.done``) still returns that
         image, with an ``IncompleteStreamWarning``: the image is whole, only the closing events are missing.
+
+        Example::
+
+            processor.result().save("fox.png")
         """
         if not self._terminal and self._finals:
             warnings.warn(
@@ -351,7 +374,12 @@ class ImageStream(_StreamBase):
         self.close()
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent).
+
+        Example::
+
+            stream.close()  # leaving the with-block does this
+        """
         self._closed = True
         if self._response is not None:
             self._response.close()
@@ -378,17 +406,32 @@ class ImageStream(_StreamBase):
         return self._iterator()
 
     def images(self) -> Iterator[GeneratedImage]:
-        """Partial and final images in arrival order, each the moment it is decoded."""
+        """Partial and final images in arrival order, each the moment it is decoded.
+
+        Example::
+
+            for image in stream.images(): image.save(f"fox-{image.partial_index}", overwrite=True)
+        """
         for _ in self._iterator():
             yield from self._processor.take_images()
         yield from self._processor.take_images()
 
     def partial_images(self) -> Iterator[GeneratedImage]:
-        """Only the partial images (``partial_index`` 0, 1, ...)."""
+        """Only the partial images (``partial_index`` 0, 1, ...).
+
+        Example::
+
+            previews = [image.data for image in stream.partial_images()]
+        """
         return (image for image in self.images() if image.is_partial)
 
     def final(self) -> GenerationResult:
-        """Read to the end and return the same result object as ``generate``."""
+        """Read to the end and return the same result object as ``generate``.
+
+        Example::
+
+            stream.final().save("fox.png")
+        """
         for _ in self._iterator():
             self._processor.take_images()
         return self._processor.result()
@@ -444,7 +487,12 @@ class AsyncImageStream(_StreamBase):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent).
+
+        Example::
+
+            await stream.aclose()  # leaving the async with-block does this
+        """
         self._closed = True
         if self._response is not None:
             await self._response.aclose()
@@ -475,7 +523,12 @@ class AsyncImageStream(_StreamBase):
         return self._iterator()
 
     async def images(self) -> AsyncIterator[GeneratedImage]:
-        """Partial and final images in arrival order, each the moment it is decoded."""
+        """Partial and final images in arrival order, each the moment it is decoded.
+
+        Example::
+
+            async for image in stream.images(): show(image.data)
+        """
         async for _ in self._iterator():
             for image in self._processor.take_images():
                 yield image
@@ -483,13 +536,23 @@ class AsyncImageStream(_StreamBase):
             yield image
 
     async def partial_images(self) -> AsyncIterator[GeneratedImage]:
-        """Only the partial images (``partial_index`` 0, 1, ...)."""
+        """Only the partial images (``partial_index`` 0, 1, ...).
+
+        Example::
+
+            async for image in stream.partial_images(): show(image.data)
+        """
         async for image in self.images():
             if image.is_partial:
                 yield image
 
     async def final(self) -> GenerationResult:
-        """Read to the end and return the same result object as ``generate``."""
+        """Read to the end and return the same result object as ``generate``.
+
+        Example::
+
+            (await stream.final()).save("fox.png")
+        """
         async for _ in self._iterator():
             self._processor.take_images()
         return self._processor.result()

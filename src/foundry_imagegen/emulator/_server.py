@@ -340,7 +340,12 @@ class Emulator:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> Emulator:
-        """Bind and serve in a background thread; returns self. Starting twice is an error."""
+        """Bind and serve in a background thread; returns self. Starting twice is an error.
+
+        Example::
+
+            emu = Emulator().start()
+        """
         with self._lifecycle:
             if self._server is not None:
                 raise RuntimeError("emulator already started")
@@ -362,7 +367,12 @@ class Emulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving, cut open connections and join the server thread (idempotent)."""
+        """Stop serving, cut open connections and join the server thread (idempotent).
+
+        Example::
+
+            emu.stop()  # idempotent; the with-block does it
+        """
         with self._lifecycle:
             server, thread, wake = self._server, self._thread, self._wake
             self._server, self._thread, self._wake = None, None, None
@@ -437,7 +447,12 @@ class Emulator:
         self._service.faults.add(kind, count, params)
 
     def clear_faults(self) -> None:
-        """Forget all queued faults."""
+        """Forget all queued faults.
+
+        Example::
+
+            emu.clear_faults()
+        """
         self._service.faults.clear()
 
     @property
@@ -451,11 +466,21 @@ class Emulator:
         return self._service.requests()
 
     def clear_requests(self) -> None:
-        """Forget the recorded requests."""
+        """Forget the recorded requests.
+
+        Example::
+
+            emu.clear_requests()
+        """
         self._service.clear_requests()
 
     def last_request(self) -> RecordedRequest | None:
-        """The most recent recorded request, or None."""
+        """The most recent recorded request, or None.
+
+        Example::
+
+            emu.last_request().headers["x-ms-oai-image-generation-deployment"]
+        """
         reqs = self._service.requests()
         return reqs[-1] if reqs else None
 

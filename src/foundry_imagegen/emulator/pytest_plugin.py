@@ -32,7 +32,12 @@ class EmulatorFactory(Protocol):
 
 @pytest.fixture
 def foundry_emulator_factory() -> Iterator[EmulatorFactory]:
-    """Start emulators with custom settings; all of them are stopped at teardown."""
+    """Start emulators with custom settings; all of them are stopped at teardown.
+
+    Example::
+
+        emu = foundry_emulator_factory(api_keys=["k"], stream_dialect="azure")
+    """
     started: list[Emulator] = []
 
     def factory(**kwargs: Any) -> Emulator:
@@ -47,6 +52,11 @@ def foundry_emulator_factory() -> Iterator[EmulatorFactory]:
 
 @pytest.fixture
 def foundry_emulator() -> Iterator[Emulator]:
-    """A started :class:`Emulator` with default settings (stopped after the test)."""
+    """A started :class:`Emulator` with default settings (stopped after the test).
+
+    Example::
+
+        FoundryClient(foundry_emulator.endpoint, api_key='any')
+    """
     with Emulator() as emu:
         yield emu
