@@ -703,3 +703,17 @@ def test_agent_request_checks_input_and_extra_body():
         build_responses_request(TOOL, "", model=None, agent=agent)
     with pytest.raises(ConfigurationError, match=r"extra_body sets agent_reference"):
         build_responses_request(TOOL, "a poster", model=None, agent=agent, extra_body={"agent_reference": {}})
+
+
+def test_without_pillow_the_mask_checks_that_need_decoding_are_skipped(monkeypatch):
+    import sys
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (8, 8), (0, 0, 0, 255)).save(buffer, format="PNG")  # alpha channel, no transparent pixel
+    opaque_mask = resolve_image(buffer.getvalue(), param="mask")
+    monkeypatch.setitem(sys.modules, "PIL", None)  # import PIL now raises ImportError
+    check_mask(opaque_mask, resolve_image(make_png(8, 8)))  # header checks pass; no MaskWarning, no error
+    with pytest.raises(ConfigurationError, match="mask is 8x8 but the image is 4x4"):
+        check_mask(opaque_mask, resolve_image(make_png(4, 4)))
