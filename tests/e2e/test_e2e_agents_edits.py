@@ -5,26 +5,22 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 from PIL import Image, ImageChops
 
+from e2e_testkit import pil, responses_posts
 from foundry_imagegen import (
     AgentReference,
     AgentVersion,
-    AsyncFoundryClient,
     ConfigurationError,
     FileId,
-    FoundryClient,
     GeneratedImage,
     ImageGenerationTool,
     NotFoundError,
 )
-from foundry_imagegen.emulator import Emulator
 
 pytestmark = pytest.mark.e2e
 
@@ -32,73 +28,10 @@ IMAGE_HEADER = "x-ms-oai-image-generation-deployment"
 TOOL = ImageGenerationTool(deployment="gpt-image-1", quality="low")
 
 
-class Shell:
-    """One flavour of client (sync or async), with helpers to call, enter and drain either alike."""
-
-    def __init__(self, is_async: bool) -> None:
-        self.is_async = is_async
-        self.clients: list[Any] = []
-
-    def _sleep(self) -> Callable[[float], Any]:
-        if self.is_async:
-
-            async def no_sleep_async(seconds: float) -> None:
-                raise AssertionError(f"unexpected retry wait of {seconds}s")
-
-            return no_sleep_async
-
-        def no_sleep(seconds: float) -> None:
-            raise AssertionError(f"unexpected retry wait of {seconds}s")
-
-        return no_sleep
-
-    def client(self, emu: Emulator, **kwargs: Any) -> Any:
-        kwargs.setdefault("model", "gpt-4.1")
-        kwargs.setdefault("api_key", "k")
-        kwargs.setdefault("sleep", self._sleep())
-        cls = AsyncFoundryClient if self.is_async else FoundryClient
-        client = cls(emu.endpoint, **kwargs)
-        self.clients.append(client)
-        return client
-
-    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        result = fn(*args, **kwargs)
-        if self.is_async:
-            result = await result
-        return result
-
-    @asynccontextmanager
-    async def entered(self, manager: Any) -> AsyncIterator[Any]:
-        if self.is_async:
-            async with manager as value:
-                yield value
-        else:
-            with manager as value:
-                yield value
-
-    async def drain(self, iterable: Any) -> list[Any]:
-        if self.is_async:
-            return [item async for item in iterable]
-        return list(iterable)
-
-    async def close_all(self) -> None:
-        for client in self.clients:
-            await self.run(client.close)
-
-
-@pytest.fixture(params=["sync", "async"])
-async def shell(request: pytest.FixtureRequest):
-    harness = Shell(request.param == "async")
-    try:
-        yield harness
-    finally:
-        await harness.close_all()
-
-
-def pil(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
+@pytest.fixture
+def shell_options() -> dict[str, Any]:
+    # No default image deployment (agents bring their own), and no request here should be retried.
+    return {"image_deployment": None, "allow_retries": False}
 
 
 def png(image: Image.Image) -> bytes:
@@ -123,10 +56,6 @@ def mask_with_hole(size: int, box: tuple[int, int, int, int]) -> bytes:
 
 def data_url(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode()
-
-
-def responses(emu: Emulator) -> list[Any]:
-    return [r for r in emu.requests if r.method == "POST" and r.path.endswith("/responses")]
 
 
 def changed_fraction(diff: Image.Image) -> float:
@@ -186,7 +115,7 @@ async def test_agent_generate_edit_twice_save_and_delete(shell, foundry_emulator
     fourth = await shell.run(client.edit, third, "add a moon", agent=version, store=False)
     assert fourth.edited_via == "input_image"  # auto: the unstored result is sent again as an image
 
-    posts = responses(emu)
+    posts = responses_posts(emu)
     assert len(posts) == 4
     reference = {"type": "agent_reference", "name": "poster-artist", "version": "1"}
     assert posts[0].json == {"agent_reference": reference, "input": "a jazz festival poster"}
@@ -259,7 +188,7 @@ async def test_agent_name_string_reads_the_agent_for_its_deployment(shell, found
 
     gets = [r for r in foundry_emulator.requests if r.method == "GET"]
     assert [(r.path, r.query) for r in gets] == [("/api/projects/demo/agents/mini-poster", {"api-version": "v1"})]
-    assert [r.headers[IMAGE_HEADER] for r in responses(foundry_emulator)] == ["gpt-image-1-mini"] * 2
+    assert [r.headers[IMAGE_HEADER] for r in responses_posts(foundry_emulator)] == ["gpt-image-1-mini"] * 2
 
 
 async def test_list_versions_and_delete_one_version(shell, foundry_emulator):
@@ -340,7 +269,7 @@ async def test_upload_then_generate_from_the_file_id(shell, foundry_emulator):
 
     result = await shell.run(client.generate, "make it a watercolour", images=[FileId(uploaded.id)], tool=TOOL)
 
-    [post] = responses(foundry_emulator)
+    [post] = responses_posts(foundry_emulator)
     assert post.json["input"][0]["content"][1] == {"type": "input_image", "file_id": uploaded.id, "detail": "auto"}
     assert result.response.image_calls[0].action == "edit"
     assert result.revised_prompt.startswith("Edit of the previous image")
@@ -372,7 +301,7 @@ async def test_mask_changes_only_the_transparent_area(shell, foundry_emulator):
     assert result.edited_via == "input_image"
     assert (result.image.width, result.image.height) == (1024, 1024)  # 256x256 is not a valid size: resized
     assert_only_the_hole_changed(base, result.image, tuple(4 * v for v in hole))  # type: ignore[arg-type]
-    [post] = responses(foundry_emulator)
+    [post] = responses_posts(foundry_emulator)
     assert post.json["tools"][0]["input_image_mask"]["image_url"].startswith("data:image/png;base64,")
 
 
@@ -387,7 +316,7 @@ async def test_mask_on_a_stored_result_continues_by_id(shell, foundry_emulator):
 
     assert edited.edited_via == "previous_response_id"
     assert_only_the_hole_changed(pil(first.image.data), edited.image, hole)
-    post = responses(foundry_emulator)[-1]
+    post = responses_posts(foundry_emulator)[-1]
     assert post.json["previous_response_id"] == first.id
     assert post.json["tools"][0]["input_image_mask"]["file_id"].startswith("assistant-")
     assert post.json["input"] == "a sailing boat"
@@ -424,7 +353,7 @@ async def test_legacy_agent_field(shell, foundry_emulator):
 
     result = await shell.run(client.generate, "an old poster", agent=AgentReference(name="legacy"))
 
-    [post] = responses(foundry_emulator)
+    [post] = responses_posts(foundry_emulator)
     assert post.json == {
         "agent": {"type": "agent_reference", "name": "legacy", "version": "1"},
         "input": "an old poster",
@@ -446,7 +375,7 @@ async def test_stream_with_an_agent(shell, foundry_emulator):
     assert [image.partial_index for image in images] == [0, 1, None]
     assert result.image.data == images[-1].data
     assert pil(result.image.data).size == (1024, 1024)
-    [post] = responses(foundry_emulator)
+    [post] = responses_posts(foundry_emulator)
     assert post.json == {
         "agent_reference": {"type": "agent_reference", "name": "streamer", "version": "1"},
         "input": "a neon poster",
@@ -461,9 +390,9 @@ async def test_stream_with_an_agent(shell, foundry_emulator):
     assert again.image.format == "png"
     gets = [r for r in foundry_emulator.requests if r.method == "GET"]
     assert [r.path for r in gets] == ["/api/projects/demo/agents/streamer"]
-    assert responses(foundry_emulator)[-1].json["agent_reference"] == {
+    assert responses_posts(foundry_emulator)[-1].json["agent_reference"] == {
         "type": "agent_reference",
         "name": "streamer",
         "version": "1",
     }
-    assert responses(foundry_emulator)[-1].headers[IMAGE_HEADER] == "gpt-image-1"
+    assert responses_posts(foundry_emulator)[-1].headers[IMAGE_HEADER] == "gpt-image-1"

@@ -3,143 +3,31 @@ images decoded with Pillow, tool options on the wire, faults and retries, auth, 
 
 from __future__ import annotations
 
-import io
-import time
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
-from azure.core.credentials import AccessToken
-from PIL import Image
 
+from e2e_testkit import pil, responses_posts
 from foundry_imagegen import (
     APIConnectionError,
     APITimeoutError,
-    AsyncFoundryClient,
     AuthenticationError,
     ContentFilterError,
     DeploymentNotFoundError,
-    FoundryClient,
-    GeneratedImage,
     ImageDeploymentError,
     ImageGenerationTool,
     NoImageGeneratedError,
 )
-from foundry_imagegen.emulator import Emulator
 
 pytestmark = pytest.mark.e2e
 
-FAR_FUTURE = int(time.time()) + 24 * 3600
 PROMPT = "a red fox in fresh snow"
 
 
-class TokenCredential:
-    """A sync azure-core style credential handing out one fixed token."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.scopes: list[tuple[str, ...]] = []
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        self.scopes.append(scopes)
-        return AccessToken(self.token, FAR_FUTURE)
-
-
-class AsyncTokenCredential(TokenCredential):
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:  # type: ignore[override]
-        self.scopes.append(scopes)
-        return AccessToken(self.token, FAR_FUTURE)
-
-
-class Shell:
-    """One flavour of client (sync or async); records retry waits instead of sleeping, and the
-    x-request-id headers the emulator actually sent back."""
-
-    def __init__(self, is_async: bool) -> None:
-        self.is_async = is_async
-        self.waits: list[float] = []
-        self.request_ids: list[str] = []
-        self.clients: list[Any] = []
-        self.http_clients: list[Any] = []
-
-    def _sleep(self) -> Callable[[float], Any]:
-        if self.is_async:
-
-            async def record_async(seconds: float) -> None:
-                self.waits.append(seconds)
-
-            return record_async
-
-        def record(seconds: float) -> None:
-            self.waits.append(seconds)
-
-        return record
-
-    def _http_client(self) -> httpx.Client | httpx.AsyncClient:
-        if self.is_async:
-
-            async def on_response_async(response: httpx.Response) -> None:
-                self.request_ids.append(response.headers["x-request-id"])
-
-            http: Any = httpx.AsyncClient(event_hooks={"response": [on_response_async]})
-        else:
-
-            def on_response(response: httpx.Response) -> None:
-                self.request_ids.append(response.headers["x-request-id"])
-
-            http = httpx.Client(event_hooks={"response": [on_response]})
-        self.http_clients.append(http)
-        return http
-
-    def credential(self, token: str) -> TokenCredential:
-        return AsyncTokenCredential(token) if self.is_async else TokenCredential(token)
-
-    def client(self, emu: Emulator, *, endpoint: str | None = None, **kwargs: Any) -> Any:
-        kwargs.setdefault("model", "gpt-4.1")
-        kwargs.setdefault("image_deployment", "gpt-image-1")
-        if "credential" not in kwargs:
-            kwargs.setdefault("api_key", "k")
-        kwargs.setdefault("sleep", self._sleep())
-        kwargs.setdefault("http_client", self._http_client())
-        cls = AsyncFoundryClient if self.is_async else FoundryClient
-        client = cls(endpoint or emu.endpoint, **kwargs)
-        self.clients.append(client)
-        return client
-
-    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        result = fn(*args, **kwargs)
-        if self.is_async:
-            result = await result
-        return result
-
-    async def close_all(self) -> None:
-        for client in self.clients:
-            await self.run(client.close)
-        for http in self.http_clients:
-            if isinstance(http, httpx.AsyncClient):
-                await http.aclose()
-            else:
-                http.close()
-
-
-@pytest.fixture(params=["sync", "async"])
-async def shell(request: pytest.FixtureRequest):
-    harness = Shell(request.param == "async")
-    try:
-        yield harness
-    finally:
-        await harness.close_all()
-
-
-def pil(image: GeneratedImage) -> Image.Image:
-    decoded = Image.open(io.BytesIO(image.data))
-    decoded.load()
-    return decoded
-
-
-def posts(emu: Emulator) -> list[Any]:
-    return [r for r in emu.requests if r.method == "POST" and r.path.endswith("/responses")]
+@pytest.fixture
+def shell_options() -> dict[str, Any]:
+    # The tests below compare shell.request_ids with the request ids the errors and results carry.
+    return {"record_request_ids": True}
 
 
 def backoff_ok(seconds: float) -> bool:
@@ -163,7 +51,7 @@ async def test_default_tool_gives_a_1024_png(shell, foundry_emulator):
     assert result.revised_prompt
     assert result.text
     assert image.id.startswith("ig_")
-    [request] = posts(foundry_emulator)
+    [request] = responses_posts(foundry_emulator)
     assert request.path == "/api/projects/demo/openai/v1/responses"
     assert request.headers["x-ms-oai-image-generation-deployment"] == "gpt-image-1"
     assert request.headers["api-key"] == "***"
@@ -197,7 +85,7 @@ async def test_size_quality_and_transparent_background(shell, foundry_emulator):
     decoded = pil(result.image)
     assert (decoded.format, decoded.size, decoded.mode) == ("PNG", (1536, 1024), "RGBA")
     assert decoded.getextrema()[3] == (0, 255)  # a see-through background behind opaque shapes
-    [request] = posts(foundry_emulator)
+    [request] = responses_posts(foundry_emulator)
     assert request.json["tools"] == [
         {
             "type": "image_generation",
@@ -224,7 +112,7 @@ async def test_jpeg_with_compression(shell, foundry_emulator, tmp_path):
         decoded = pil(result.image)
         assert (decoded.format, decoded.size, decoded.mode) == ("JPEG", (1024, 1024), "RGB")
     assert len(small.image.data) < len(large.image.data)
-    assert [r.json["tools"][0]["output_compression"] for r in posts(foundry_emulator)] == [30, 95]
+    assert [r.json["tools"][0]["output_compression"] for r in responses_posts(foundry_emulator)] == [30, 95]
     assert small.save(tmp_path / "fox.png") == tmp_path / "fox.jpg"
 
 
@@ -236,7 +124,7 @@ async def test_gpt_image_2_custom_size(shell, foundry_emulator):
 
     assert (result.image.width, result.image.height) == (2048, 1152)
     assert pil(result.image).size == (2048, 1152)
-    [request] = posts(foundry_emulator)
+    [request] = responses_posts(foundry_emulator)
     assert request.headers["x-ms-oai-image-generation-deployment"] == "gpt-image-2"
     assert request.json["tools"] == [{"type": "image_generation", "model": "gpt-image-2", "size": "2048x1152"}]
 
@@ -247,7 +135,7 @@ async def test_azure_openai_resource_endpoint(shell, foundry_emulator):
     result = await shell.run(client.generate, PROMPT, tool=ImageGenerationTool(quality="low"))
 
     assert pil(result.image).size == (1024, 1024)
-    [request] = posts(foundry_emulator)
+    [request] = responses_posts(foundry_emulator)
     assert request.path == "/openai/v1/responses"
 
 
@@ -260,7 +148,7 @@ async def test_create_response_with_a_built_request(shell, foundry_emulator):
 
     assert [(image.width, image.height) for image in result.images] == [(1024, 1536)]
     assert pil(result.image).size == (1024, 1536)
-    [recorded] = posts(foundry_emulator)
+    [recorded] = responses_posts(foundry_emulator)
     assert recorded.json == dict(request.json)
     assert recorded.headers["x-ms-oai-image-generation-deployment"] == "gpt-image-1-mini"
     assert result.request_id == shell.request_ids[-1]
@@ -288,7 +176,7 @@ async def test_rate_limit_is_retried_after_the_server_wait(shell, foundry_emulat
 
     assert result.image.format == "png"
     assert shell.waits == [3.0]
-    sent = posts(foundry_emulator)
+    sent = responses_posts(foundry_emulator)
     assert len(sent) == 2
     assert sent[0].headers["x-ms-client-request-id"] == sent[1].headers["x-ms-client-request-id"]
     assert result.request_id == shell.request_ids[-1] != shell.request_ids[0]
@@ -301,7 +189,7 @@ async def test_server_error_twice_then_success(shell, foundry_emulator):
     result = await shell.run(client.generate, PROMPT)
 
     assert pil(result.image).size == (1024, 1024)
-    assert len(posts(foundry_emulator)) == 3
+    assert len(responses_posts(foundry_emulator)) == 3
     assert len(shell.waits) == 2 and all(backoff_ok(w) for w in shell.waits), shell.waits
     assert foundry_emulator.faults == []
 
@@ -315,7 +203,7 @@ async def test_dropped_connection_after_sending_is_not_resent(shell, foundry_emu
         await shell.run(client.generate, PROMPT)
 
     assert not caught.value.retryable and not isinstance(caught.value, APITimeoutError)
-    assert len(posts(foundry_emulator)) == 1
+    assert len(responses_posts(foundry_emulator)) == 1
     assert shell.waits == []
 
 
@@ -330,7 +218,7 @@ async def test_content_filter_is_not_retried(shell, foundry_emulator):
     assert caught.value.code == "content_filter"
     assert caught.value.categories == ("violence",)
     assert caught.value.request_id == shell.request_ids[-1]
-    assert len(posts(foundry_emulator)) == 1
+    assert len(responses_posts(foundry_emulator)) == 1
     assert shell.waits == []
 
 
@@ -343,7 +231,7 @@ async def test_moderation_blocked_is_a_content_filter_error(shell, foundry_emula
 
     assert caught.value.code == "moderation_blocked"
     assert "safety system" in str(caught.value)
-    assert len(posts(foundry_emulator)) == 1
+    assert len(responses_posts(foundry_emulator)) == 1
     assert shell.waits == []
 
 
@@ -355,7 +243,7 @@ async def test_text_only_answer_is_no_image_generated(shell, foundry_emulator):
         await shell.run(client.generate, PROMPT)
 
     assert caught.value.text == "I would rather describe it: a fox."
-    assert len(posts(foundry_emulator)) == 1
+    assert len(responses_posts(foundry_emulator)) == 1
 
 
 async def test_empty_result_is_no_image_generated(shell, foundry_emulator):
@@ -366,7 +254,7 @@ async def test_empty_result_is_no_image_generated(shell, foundry_emulator):
         await shell.run(client.generate, PROMPT)
 
     assert caught.value.code == "empty_result"
-    assert len(posts(foundry_emulator)) == 1
+    assert len(responses_posts(foundry_emulator)) == 1
 
 
 # --------------------------------------------------------------------------- auth and deployments
@@ -379,7 +267,7 @@ async def test_api_key_accepted(shell, foundry_emulator_factory):
     result = await shell.run(client.generate, PROMPT)
 
     assert result.image.format == "png"
-    [request] = posts(emu)
+    [request] = responses_posts(emu)
     assert request.headers["api-key"] == "***"
 
 
@@ -393,7 +281,7 @@ async def test_bad_api_key_is_an_authentication_error(shell, foundry_emulator_fa
 
     assert caught.value.status == 401
     assert "wrong-key-xyz" not in str(caught.value)
-    assert len(posts(emu)) == 1
+    assert len(responses_posts(emu)) == 1
     assert shell.waits == []
 
 
@@ -407,7 +295,7 @@ async def test_bearer_token_from_a_credential(shell, foundry_emulator_factory):
 
     assert pil(result.image).size == (1024, 1024)
     assert credential.scopes == [("https://ai.azure.com/.default",)]  # cached for the second call
-    sent = posts(emu)
+    sent = responses_posts(emu)
     assert len(sent) == 2
     assert all(r.headers["authorization"] == "***" for r in sent)
     assert all("api-key" not in r.headers for r in sent)
@@ -424,7 +312,7 @@ async def test_rejected_bearer_token_is_an_authentication_error(shell, foundry_e
     assert caught.value.status == 401
     # One fresh token after the first 401, then the error.
     assert len(credential.scopes) == 2
-    assert len(posts(emu)) == 2
+    assert len(responses_posts(emu)) == 2
     assert shell.waits == []
 
 
@@ -436,7 +324,7 @@ async def test_unknown_orchestrator_model(shell, foundry_emulator):
 
     assert caught.value.status == 404
     assert caught.value.code == "DeploymentNotFound"
-    assert len(posts(foundry_emulator)) == 1
+    assert len(responses_posts(foundry_emulator)) == 1
 
 
 async def test_unknown_image_deployment(shell, foundry_emulator):
@@ -447,5 +335,5 @@ async def test_unknown_image_deployment(shell, foundry_emulator):
 
     assert caught.value.status == 400
     assert "no-such-image" in str(caught.value)
-    [request] = posts(foundry_emulator)
+    [request] = responses_posts(foundry_emulator)
     assert request.headers["x-ms-oai-image-generation-deployment"] == "no-such-image"

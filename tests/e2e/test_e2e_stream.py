@@ -3,114 +3,23 @@ SSE dialects; partial images, real decodable images, stream faults and retries b
 
 from __future__ import annotations
 
-import io
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
-
 import pytest
 from PIL import Image
 
+from e2e_testkit import listing, pil, responses_posts
 from foundry_imagegen import (
     APIConnectionError,
-    AsyncFoundryClient,
     ContentFilterError,
-    FoundryClient,
     GeneratedImage,
     ImageGenerationTool,
     RateLimitError,
     ServerError,
     TruncatedStreamError,
 )
-from foundry_imagegen.emulator import Emulator
 
 pytestmark = pytest.mark.e2e
 
 DIALECTS = ["openai", "azure"]
-PROMPT = "a lighthouse at dusk over a stormy sea"
-
-
-class Shell:
-    """One flavour of client (sync or async); records retry waits instead of sleeping."""
-
-    def __init__(self, is_async: bool) -> None:
-        self.is_async = is_async
-        self.waits: list[float] = []
-        self.clients: list[Any] = []
-
-    def _sleep(self) -> Callable[[float], Any]:
-        if self.is_async:
-
-            async def record_async(seconds: float) -> None:
-                self.waits.append(seconds)
-
-            return record_async
-
-        def record(seconds: float) -> None:
-            self.waits.append(seconds)
-
-        return record
-
-    def client(self, emu: Emulator, **kwargs: Any) -> Any:
-        kwargs.setdefault("model", "gpt-4.1")
-        kwargs.setdefault("image_deployment", "gpt-image-1")
-        if "credential" not in kwargs:
-            kwargs.setdefault("api_key", "k")
-        kwargs.setdefault("sleep", self._sleep())
-        cls = AsyncFoundryClient if self.is_async else FoundryClient
-        client = cls(emu.endpoint, **kwargs)
-        self.clients.append(client)
-        return client
-
-    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        result = fn(*args, **kwargs)
-        if self.is_async:
-            result = await result
-        return result
-
-    @asynccontextmanager
-    async def opened(self, client: Any, prompt: str = PROMPT, **kwargs: Any) -> AsyncIterator[Any]:
-        stream = client.stream(prompt, **kwargs)
-        if self.is_async:
-            async with stream as entered:
-                yield entered
-        else:
-            with stream as entered:
-                yield entered
-
-    async def drain(self, iterable: Any) -> list[Any]:
-        if self.is_async:
-            return [item async for item in iterable]
-        return list(iterable)
-
-    async def close_all(self) -> None:
-        for client in self.clients:
-            await self.run(client.close)
-
-
-@pytest.fixture(params=["sync", "async"])
-async def shell(request: pytest.FixtureRequest):
-    harness = Shell(request.param == "async")
-    try:
-        yield harness
-    finally:
-        await harness.close_all()
-
-
-def pil(image: GeneratedImage) -> Image.Image:
-    decoded = Image.open(io.BytesIO(image.data))
-    decoded.load()
-    return decoded
-
-
-def responses_posts(emu: Emulator) -> list[Any]:
-    return [r for r in emu.requests if r.method == "POST" and r.path.endswith("/responses")]
-
-
-def listing(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
-
 
 # --------------------------------------------------------------------------- partial images
 
