@@ -164,6 +164,11 @@ class _AgentList(_Lenient):
     last_id: str | None = None
 
 
+def next_page(page: _VersionList | _AgentList) -> str | None:
+    """The ``after`` cursor of the page that follows ``page``, or None when it was the last."""
+    return page.last_id if page.has_more and page.last_id else None
+
+
 def agent_reference_param(agent: AgentReference) -> dict[str, str]:
     """The wire object that names an agent in a Responses call."""
     param = {"type": "agent_reference", "name": agent.name}

@@ -138,9 +138,9 @@ class Agents(_AgentsBase):
         while True:
             page = self._base._execute(core.build_list_agents(self._url(), after=after), _parser(_AgentList))
             agents.extend(page.data)
-            if not page.has_more or not page.last_id:
+            after = core.next_page(page)
+            if after is None:
                 return agents
-            after = page.last_id
 
     def list_versions(self, name: str) -> builtins.list[AgentVersion]:
         """Every version of an agent, oldest first (pages are followed).
@@ -154,9 +154,9 @@ class Agents(_AgentsBase):
         while True:
             page = self._base._execute(core.build_list_versions(self._url(), name, after=after), _parser(_VersionList))
             versions.extend(page.data)
-            if not page.has_more or not page.last_id:
+            after = core.next_page(page)
+            if after is None:
                 return versions
-            after = page.last_id
 
     def delete_version(self, name: str, version: str) -> AgentDeletion:
         """Delete one version.
@@ -292,9 +292,9 @@ class AsyncAgents(_AgentsBase):
         while True:
             page = await self._base._execute(core.build_list_agents(self._url(), after=after), _parser(_AgentList))
             agents.extend(page.data)
-            if not page.has_more or not page.last_id:
+            after = core.next_page(page)
+            if after is None:
                 return agents
-            after = page.last_id
 
     async def list_versions(self, name: str) -> builtins.list[AgentVersion]:
         """Every version of an agent, oldest first (pages are followed).
@@ -309,9 +309,9 @@ class AsyncAgents(_AgentsBase):
             call = core.build_list_versions(self._url(), name, after=after)
             page = await self._base._execute(call, _parser(_VersionList))
             versions.extend(page.data)
-            if not page.has_more or not page.last_id:
+            after = core.next_page(page)
+            if after is None:
                 return versions
-            after = page.last_id
 
     async def delete_version(self, name: str, version: str) -> AgentDeletion:
         """Delete one version.
