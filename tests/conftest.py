@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from foundry_imagegen._constants import (
+from foundry_imagegen._core.constants import (
     ENV_API_KEY,
     ENV_IMAGE_DEPLOYMENT,
     ENV_MODEL,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from foundry_imagegen._cli import main
+from foundry_imagegen.cli import main
 from foundry_imagegen.emulator import Emulator
 
 pytestmark = pytest.mark.e2e

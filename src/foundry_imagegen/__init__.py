@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject
-    from ._async_client import AsyncFoundryClient
-    from ._client import FoundryClient
-    from ._constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
-    from ._inputs import FileId, ImageInput, MaskWarning
-    from ._models import (
+    from ._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject
+    from ._core.calls import CLIENT_DEFAULT, ClientDefault, ResponsesRequest, ToolChoice
+    from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
+    from ._core.inputs import FileId, ImageInput, MaskWarning
+    from ._core.results import (
         GeneratedImage,
         GenerationResult,
         ImageFormatWarning,
@@ -29,11 +28,15 @@ if TYPE_CHECKING:
         UnknownOutputItem,
         Usage,
     )
-    from ._request import ResponsesRequest, ToolChoice
-    from ._resources import Agents, AsyncAgents, AsyncFiles, Files
-    from ._retry import RetryPolicy
-    from ._stream import AsyncImageStream, ImageStream, IncompleteStreamWarning
-    from ._tool import ImageGenerationTool, InputImageMask, ToolConfigWarning
+    from ._core.retry import RetryPolicy
+    from ._core.stream import IncompleteStreamWarning
+    from ._core.tool import ImageGenerationTool, InputImageMask, ToolConfigWarning
+    from ._shell._async.client import AsyncFoundryClient
+    from ._shell._async.resources import AsyncAgents, AsyncFiles
+    from ._shell._async.stream import AsyncImageStream
+    from ._shell._sync.client import FoundryClient
+    from ._shell._sync.resources import Agents, Files
+    from ._shell._sync.stream import ImageStream
     from .exceptions import (
         APIConnectionError,
         APITimeoutError,
@@ -59,6 +62,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "CLIENT_DEFAULT",
     "DEFAULT_SCOPE",
     "DEFAULT_TIMEOUT",
     "IMAGE_DEPLOYMENT_HEADER",
@@ -76,6 +80,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ClientDefault",
     "ConfigurationError",
     "ContentFilterError",
     "DeploymentNotFoundError",
@@ -122,62 +127,64 @@ __all__ = [
 # Names resolve on first use (PEP 562): `import foundry_imagegen` stays cheap and the pydantic model
 # machinery, asyncio and friends load only when a program touches what needs them.
 _LAZY: dict[str, str] = {
-    "Agent": "._agents",
-    "AgentDeletion": "._agents",
-    "AgentReference": "._agents",
-    "AgentVersion": "._agents",
-    "FileObject": "._agents",
-    "FileId": "._inputs",
-    "ImageInput": "._inputs",
-    "MaskWarning": "._inputs",
-    "AsyncImageStream": "._stream",
-    "ImageStream": "._stream",
-    "IncompleteStreamWarning": "._stream",
-    "Agents": "._resources",
-    "AsyncAgents": "._resources",
-    "AsyncFiles": "._resources",
-    "Files": "._resources",
-    "DEFAULT_SCOPE": "._constants",
-    "DEFAULT_TIMEOUT": "._constants",
-    "IMAGE_DEPLOYMENT_HEADER": "._constants",
+    "CLIENT_DEFAULT": "._core.calls",
+    "ClientDefault": "._core.calls",
+    "Agent": "._core.agents",
+    "AgentDeletion": "._core.agents",
+    "AgentReference": "._core.agents",
+    "AgentVersion": "._core.agents",
+    "FileObject": "._core.agents",
+    "FileId": "._core.inputs",
+    "ImageInput": "._core.inputs",
+    "MaskWarning": "._core.inputs",
+    "AsyncImageStream": "._shell._async.stream",
+    "ImageStream": "._shell._sync.stream",
+    "IncompleteStreamWarning": "._core.stream",
+    "Agents": "._shell._sync.resources",
+    "AsyncAgents": "._shell._async.resources",
+    "AsyncFiles": "._shell._async.resources",
+    "Files": "._shell._sync.resources",
+    "DEFAULT_SCOPE": "._core.constants",
+    "DEFAULT_TIMEOUT": "._core.constants",
+    "IMAGE_DEPLOYMENT_HEADER": "._core.constants",
     "APIConnectionError": ".exceptions",
     "APITimeoutError": ".exceptions",
-    "AsyncFoundryClient": "._async_client",
+    "AsyncFoundryClient": "._shell._async.client",
     "AuthenticationError": ".exceptions",
     "BadRequestError": ".exceptions",
     "ClientClosedError": ".exceptions",
     "ConfigurationError": ".exceptions",
     "ContentFilterError": ".exceptions",
     "DeploymentNotFoundError": ".exceptions",
-    "FoundryClient": "._client",
+    "FoundryClient": "._shell._sync.client",
     "FoundryImageGenError": ".exceptions",
-    "GeneratedImage": "._models",
+    "GeneratedImage": "._core.results",
     "GenerationFailedError": ".exceptions",
-    "GenerationResult": "._models",
+    "GenerationResult": "._core.results",
     "ImageDeploymentError": ".exceptions",
-    "ImageFormatWarning": "._models",
-    "ImageGenerationCall": "._models",
-    "ImageGenerationTool": "._tool",
-    "InputImageMask": "._tool",
+    "ImageFormatWarning": "._core.results",
+    "ImageGenerationCall": "._core.results",
+    "ImageGenerationTool": "._core.tool",
+    "InputImageMask": "._core.tool",
     "InvalidResponseError": ".exceptions",
-    "MessageItem": "._models",
+    "MessageItem": "._core.results",
     "MissingImageDeploymentError": ".exceptions",
     "NoImageGeneratedError": ".exceptions",
     "NotFoundError": ".exceptions",
     "PermissionDeniedError": ".exceptions",
     "RateLimitError": ".exceptions",
-    "Response": "._models",
-    "ResponseError": "._models",
-    "ResponsesRequest": "._request",
-    "RetryPolicy": "._retry",
+    "Response": "._core.results",
+    "ResponseError": "._core.results",
+    "ResponsesRequest": "._core.calls",
+    "RetryPolicy": "._core.retry",
     "ServerError": ".exceptions",
     "ServiceError": ".exceptions",
     "StreamError": ".exceptions",
-    "ToolChoice": "._request",
-    "ToolConfigWarning": "._tool",
+    "ToolChoice": "._core.calls",
+    "ToolConfigWarning": "._core.tool",
     "TruncatedStreamError": ".exceptions",
-    "UnknownOutputItem": "._models",
-    "Usage": "._models",
+    "UnknownOutputItem": "._core.results",
+    "Usage": "._core.results",
 }
 
 

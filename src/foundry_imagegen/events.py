@@ -10,8 +10,8 @@ Example::
                 print("partial", event.partial_image_index)
 """
 
-from . import _events
-from ._events import *  # noqa: F403
+from ._core import events as _events
+from ._core.events import *  # noqa: F403
 
 __all__ = list(_events.__all__)
 

@@ -871,7 +871,8 @@ class TestNothingIsUploadedForACallThatWouldBeRefused:
 
 
 def test_inline_images_over_the_data_url_limit_point_to_upload():
-    from foundry_imagegen._inputs import MAX_DATA_URL_CHARS, resolve_image
+    from foundry_imagegen._core.inputs import MAX_DATA_URL_CHARS
+    from foundry_imagegen._shell.disk import resolve_image
 
     big = PNG + b"\0" * (MAX_DATA_URL_CHARS * 3 // 4)
     resolved = resolve_image(big)

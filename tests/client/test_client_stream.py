@@ -33,7 +33,7 @@ from foundry_imagegen import (
     ServerError,
     TruncatedStreamError,
 )
-from foundry_imagegen._stream import IncompleteStreamWarning
+from foundry_imagegen._core.stream import IncompleteStreamWarning
 from testkit import image_stream, make_png, sse
 
 # The shared fixture lives in client_testkit (see its docstring).

@@ -23,7 +23,7 @@ from foundry_imagegen import (
     MaskWarning,
     MissingImageDeploymentError,
 )
-from foundry_imagegen._agents import (
+from foundry_imagegen._core.agents import (
     agent_reference_param,
     build_create_version,
     build_delete_agent,
@@ -35,15 +35,15 @@ from foundry_imagegen._agents import (
     build_upload,
     validate_agent_name,
 )
-from foundry_imagegen._inputs import (
+from foundry_imagegen._core.inputs import (
     MAX_DATA_URL_CHARS,
     MAX_IMAGE_BYTES,
     check_mask,
     plan_edit,
-    resolve_image,
 )
-from foundry_imagegen._models import Response
-from foundry_imagegen._request import build_responses_request, with_images
+from foundry_imagegen._shell.disk import resolve_image
+from foundry_imagegen._core.results import Response
+from foundry_imagegen._core.request import build_responses_request, with_images
 from testkit import make_png
 
 PROJECT = "https://acme.services.ai.azure.com/api/projects/p1"

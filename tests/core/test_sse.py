@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from foundry_imagegen._sse import ServerSentEvent, SSEDecoder
+from foundry_imagegen._core.sse import ServerSentEvent, SSEDecoder
 from testkit import image_stream
 
 

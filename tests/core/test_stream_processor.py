@@ -15,14 +15,14 @@ from foundry_imagegen import (
     ServerError,
     TruncatedStreamError,
 )
-from foundry_imagegen._events import (
+from foundry_imagegen._core.events import (
     ImageGenerationCompletedEvent,
     OutputItemDoneEvent,
     PartialImageEvent,
     ResponseCompletedEvent,
     UnknownEvent,
 )
-from foundry_imagegen._stream import StreamProcessor
+from foundry_imagegen._core.stream import StreamProcessor
 from testkit import image_stream, make_png, sse
 
 

@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 import httpx
 
-from ._constants import (
+from ..exceptions import ConfigurationError
+from .constants import (
     ENV_API_KEY,
     ENV_IMAGE_DEPLOYMENT,
     ENV_MODEL,
@@ -18,7 +19,6 @@ from ._constants import (
     OPENAI_V1_PATH,
     TOKEN_REFRESH_MARGIN,
 )
-from .exceptions import ConfigurationError
 
 __all__ = ["EndpointInfo", "TokenCache", "env_settings", "is_loopback", "resolve_endpoint"]
 

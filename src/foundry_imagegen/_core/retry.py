@@ -1,26 +1,22 @@
-"""Retry decisions without I/O, and the tenacity arguments both shells build their loop from."""
+"""Retry decisions without I/O: whether to send again, and how long to wait first."""
 
 from __future__ import annotations
 
 import email.utils
-import logging
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT
+from .constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT
 
 __all__ = ["RetryPolicy", "retry_after_seconds"]
-
-log = logging.getLogger("foundry_imagegen")
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
     """The wait the server asked for: ``retry-after-ms``, else ``Retry-After`` as seconds or an HTTP date.
 
-    Returns None when absent or unreadable; never a negative number.
+    Returns None when absent or unreadable; never a negative number. An HTTP date needs ``now`` (the
+    shell's clock, in epoch seconds): without it a date counts as unreadable.
 
     Example::
 
@@ -43,7 +39,9 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
         when = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    if now is None:
+        return None
+    return max(0.0, when.timestamp() - now)
 
 
 @dataclass(frozen=True)
@@ -92,40 +90,3 @@ class RetryPolicy:
             return seconds if seconds <= self.max_wait else None
         backoff: float = min(self.backoff_base * 2 ** (attempt - 1), self.backoff_cap)
         return backoff * (1.0 - 0.25 * float(self.random()))
-
-    def tenacity_kwargs(self, *, sleep: Callable[[float], Any] | None = None) -> dict[str, Any]:
-        """Arguments for ``tenacity.Retrying`` / ``AsyncRetrying``: the shells differ only in the loop.
-
-        The last typed error is re-raised when retries run out, never ``tenacity.RetryError``.
-        """
-        import tenacity
-
-        def should_retry(state: tenacity.RetryCallState) -> bool:
-            outcome = state.outcome
-            if outcome is None or not outcome.failed:
-                return False
-            error = outcome.exception()
-            return error is not None and self.wait_before_retry(error, state.attempt_number) is not None
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            outcome = state.outcome
-            error = outcome.exception() if outcome is not None else None
-            seconds = self.wait_before_retry(error, state.attempt_number) if error is not None else None
-            return seconds or 0.0
-
-        def before_sleep(state: tenacity.RetryCallState) -> None:
-            error = state.outcome.exception() if state.outcome is not None else None
-            seconds = state.next_action.sleep if state.next_action is not None else 0.0
-            # Retries heal themselves: INFO, not WARNING (Azure SDK logging guideline).
-            log.info("retrying in %.2fs after attempt %d: %s", seconds, state.attempt_number, type(error).__name__)
-
-        kwargs: dict[str, Any] = {
-            "retry": should_retry,
-            "wait": wait,
-            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
-            "before_sleep": before_sleep,
-            "reraise": True,
-        }
-        if sleep is not None:
-            kwargs["sleep"] = sleep
-        return kwargs

@@ -1,117 +1,29 @@
-"""Sans-I/O image facts (format, dimensions) and the one place that writes files: atomically."""
+"""The SDK's disk I/O in one place: atomic writes, where images go, reading image files, clean-up."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import os
 import secrets
-import struct
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
+
+from .._core.images import _CANONICAL, _EXTENSIONS, _OTHER_IMAGE_EXTENSIONS, ImageFormat
+
+if TYPE_CHECKING:
+    from .._core.inputs import ImageInput, ResolvedImage
+    from .._core.results import GeneratedImage
 
 __all__ = [
-    "ImageFormat",
     "atomic_write",
-    "decode_base64_image",
-    "image_dimensions",
+    "check_free",
     "partial_path",
-    "sniff_format",
+    "read_image_file",
+    "remove_quietly",
+    "resolve_image",
+    "save_image",
     "target_path",
 ]
-
-ImageFormat = Literal["png", "jpeg", "webp"]
-
-_EXTENSIONS: dict[str, ImageFormat] = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
-_CANONICAL = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
-_OTHER_IMAGE_EXTENSIONS = {".gif", ".bmp", ".tif", ".tiff", ".heic", ".avif"}
-
-
-def sniff_format(data: bytes) -> ImageFormat | None:
-    """The image format told by the magic bytes, or None if none we know.
-
-    Example::
-
-        sniff_format(b"\\x89PNG\\r\\n\\x1a\\n...")  # 'png'
-    """
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
-
-
-def image_dimensions(data: bytes, fmt: ImageFormat | None = None) -> tuple[int, int] | None:
-    """(width, height) read from the header alone, or None if the header cannot be read.
-
-    Example::
-
-        image_dimensions(png_bytes)  # (1024, 1024)
-    """
-    fmt = fmt or sniff_format(data)
-    try:
-        if fmt == "png" and data[12:16] == b"IHDR":
-            width, height = struct.unpack(">II", data[16:24])
-            return int(width), int(height)
-        if fmt == "jpeg":
-            return _jpeg_dimensions(data)
-        if fmt == "webp":
-            return _webp_dimensions(data)
-    except struct.error:
-        return None
-    return None
-
-
-def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
-    index = 2
-    size = len(data)
-    while index + 9 < size:
-        if data[index] != 0xFF:
-            return None
-        marker = data[index + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            index += 2
-            continue
-        (length,) = struct.unpack(">H", data[index + 2 : index + 4])
-        # SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[index + 5 : index + 9])
-            return int(width), int(height)
-        index += 2 + length
-    return None
-
-
-def _webp_dimensions(data: bytes) -> tuple[int, int] | None:
-    chunk = data[12:16]
-    if chunk == b"VP8X":
-        width = int.from_bytes(data[24:27], "little") + 1
-        height = int.from_bytes(data[27:30], "little") + 1
-        return width, height
-    if chunk == b"VP8 ":
-        width, height = struct.unpack("<HH", data[26:30])
-        return int(width) & 0x3FFF, int(height) & 0x3FFF
-    if chunk == b"VP8L":
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    return None
-
-
-def decode_base64_image(value: str) -> bytes:
-    """Strict base64 decoding (a ``data:`` prefix is tolerated); raises ``ValueError`` on bad input.
-
-    Example::
-
-        decode_base64_image("iVBORw0KGgo...")
-    """
-    if value.startswith("data:"):
-        _, _, value = value.partition(",")
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"the image is not valid base64 ({exc})") from None
 
 
 def target_path(path: str | os.PathLike[str], fmt: ImageFormat | None, *, fix_extension: bool) -> Path:
@@ -194,3 +106,41 @@ def _link_exclusive(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
         return
     tmp.unlink()
+
+
+def save_image(image: GeneratedImage, path: str | os.PathLike[str], *, overwrite: bool, fix_extension: bool) -> Path:
+    """Write a decoded image atomically where ``target_path`` says; returns the path written."""
+    return atomic_write(target_path(path, image.format, fix_extension=fix_extension), image.data, overwrite=overwrite)
+
+
+def check_free(path: Path, *, overwrite: bool) -> None:
+    """Refuse an existing target before a paid call is made, rather than after."""
+    if not overwrite and path.exists():
+        raise FileExistsError(f"{path} exists. Fix: choose another path or pass overwrite=True")
+
+
+def remove_quietly(paths: list[Path]) -> None:
+    """Remove files this SDK wrote for a call that then failed; missing ones are fine."""
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def read_image_file(value: str | os.PathLike[str]) -> tuple[bytes, str] | None:
+    """The bytes and file name of a local image, or None when ``value`` names no file."""
+    path = Path(value)
+    if not path.is_file():
+        return None
+    return path.read_bytes(), path.name
+
+
+def resolve_image(value: ImageInput, *, param: str = "image") -> ResolvedImage:
+    """The core's ``resolve_image`` with local paths read from disk (the only reader of input files).
+
+    Example::
+
+        resolve_image("cat.png").input_part()
+    """
+    from .._core.inputs import resolve_image as resolve
+
+    return resolve(value, param=param, read_path=read_image_file)

@@ -7,18 +7,22 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
 
-from ._config import EndpointInfo, Secret, TokenCache, resolve_endpoint
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
-from ._request import ApiCall, InputLike, ResponsesRequest, build_responses_request, check_agent_tool, with_images
-from ._retry import RetryPolicy
-from ._tool import ImageGenerationTool
-from ._version import __version__
-from .exceptions import (
+from .._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
+from .._core.config import EndpointInfo, Secret, TokenCache, resolve_endpoint
+from .._core.constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
+from .._core.flows import Step, build_flow
+from .._core.plan import AgentCache, CallDefaults
+from .._core.retry import RetryPolicy
+from .._core.tool import ImageGenerationTool
+from .._version import __version__
+from ..exceptions import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -27,10 +31,11 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._agents import AgentReference, AgentVersion
-    from ._inputs import ImageInput, ResolvedImage
-    from ._models import GeneratedImage, GenerationResult
-    from ._stream import StreamProcessor
+    from pydantic import BaseModel
+
+    from .._core.inputs import ImageInput, ResolvedImage
+    from .._core.results import GeneratedImage, GenerationResult
+    from .._core.stream import StreamProcessor
 
 log = logging.getLogger("foundry_imagegen")
 
@@ -39,7 +44,6 @@ AuthKind = Literal["api-key", "key-credential", "token-credential"]
 _PY = ".".join(map(str, sys.version_info[:3]))
 USER_AGENT = f"foundry-imagegen/{__version__} Python/{_PY} httpx/{httpx.__version__}"
 _REDACTED_HEADERS = frozenset({"api-key", "authorization"})
-_UNSET: Any = object()
 
 
 def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -107,6 +111,28 @@ def map_transport_error(exc: httpx.HTTPError, method: str) -> APIConnectionError
     return APIConnectionError(f"{type(exc).__name__}: {exc}", retryable=retryable)
 
 
+@dataclass(frozen=True)
+class ResourceContext:
+    """All that ``client.agents`` and ``client.files`` may use of their client, besides sending."""
+
+    base_url: str
+    project_url: Callable[[str], str]
+    defaults: CallDefaults
+    agent_cache: AgentCache
+
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def model_parser(model: type[M]) -> Callable[[httpx.Response], M]:
+    """A parse function for ``_execute`` that reads a typed JSON answer (errors raise typed)."""
+    from .._core.parse import parse_model
+
+    return lambda response: parse_model(
+        response.status_code, response.headers, response.content, model, now=time.time()
+    )
+
+
 class BaseFoundryClient:
     """Shared construction, request preparation and answer handling of both clients."""
 
@@ -120,7 +146,7 @@ class BaseFoundryClient:
         api_key: str | None = None,
         model: str | None = None,
         image_deployment: str | None = None,
-        timeout: float | httpx.Timeout | None = _UNSET,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         scope: str = DEFAULT_SCOPE,
@@ -138,7 +164,7 @@ class BaseFoundryClient:
                     "'_' or '-'). Fix: the name shown under Deployments in the Foundry portal"
                 ) from exc
         self._image_deployment = image_deployment
-        self._timeout = DEFAULT_TIMEOUT if timeout is _UNSET else as_timeout(timeout)
+        self._timeout = as_timeout(timeout)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries={max_retries!r}. Fix: an integer >= 0 (0 disables retries)")
         if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, (int, float)) or max_retry_wait < 0:
@@ -153,9 +179,18 @@ class BaseFoundryClient:
         if agent_field not in ("agent_reference", "agent"):
             raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' (default) or 'agent'")
         self._agent_field = agent_field
-        # Agent versions looked up by name, so the header follows the agent's own tool; cleared when this
-        # client creates or deletes versions of that agent.
-        self._agent_versions: dict[tuple[str, str | None], AgentVersion | None] = {}
+        self._agent_cache = AgentCache()
+
+    def _http_client_mismatch(self, http_client: object) -> str:
+        name = type(self).__name__
+        want, other, other_wants = (
+            ("httpx.AsyncClient", "FoundryClient", "an httpx.Client")
+            if self._is_async
+            else ("httpx.Client", "AsyncFoundryClient", "an httpx.AsyncClient")
+        )
+        return (
+            f"http_client is a {type(http_client).__name__}. Fix: {name} needs an {want} ({other} takes {other_wants})"
+        )
 
     def _check_auth(self, credential: Any, api_key: str | None) -> tuple[AuthKind, Any, Secret | None]:
         name = type(self).__name__
@@ -242,7 +277,8 @@ class BaseFoundryClient:
     def _resolve_inputs(
         self, images: Sequence[ImageInput] | None, mask: ImageInput | None
     ) -> tuple[list[ResolvedImage], ResolvedImage | None]:
-        from ._inputs import check_mask, resolve_image
+        from .._core.inputs import check_mask
+        from .disk import resolve_image
 
         resolved = [resolve_image(image, param=f"images[{index}]") for index, image in enumerate(images or ())]
         resolved_mask = resolve_image(mask, param="mask") if mask is not None else None
@@ -250,111 +286,40 @@ class BaseFoundryClient:
             check_mask(resolved_mask, resolved[0] if resolved else None)
         return resolved, resolved_mask
 
-    def _agent_parts(
-        self, agent: str | AgentReference | AgentVersion | None
-    ) -> tuple[AgentReference | None, ImageGenerationTool | None]:
-        """The reference to send and, when already known, the agent's own image tool."""
-        if agent is None:
-            return None, None
-        from ._agents import AgentReference, AgentVersion, validate_agent_name
+    @property
+    def _defaults(self) -> CallDefaults:
+        return CallDefaults(model=self._model, image_deployment=self._image_deployment, agent_field=self._agent_field)
 
-        self._project_url("agent=")
-        if isinstance(agent, AgentVersion):
-            return agent.reference, agent.image_tool
-        if isinstance(agent, str):
-            agent = AgentReference(name=validate_agent_name(agent))
-        if isinstance(agent, AgentReference):
-            known = self._agent_versions.get((agent.name, agent.version))
-            if known is None:
-                return agent, None
-            # A name looked up before is pinned to the version found then, header and body alike.
-            return known.reference, known.image_tool
-        raise ConfigurationError(
-            f"agent is a {type(agent).__name__}. Fix: pass an agent name, an AgentReference or an AgentVersion"
-        )
-
-    def _check_before_io(
-        self,
-        agent: AgentReference | None,
-        tool: ImageGenerationTool | Mapping[str, Any] | None,
-        mask: ResolvedImage | None,
-    ) -> None:
-        """Every local refusal of an agent call, run before uploads or lookups touch the network."""
-        if agent is not None:
-            check_agent_tool(ImageGenerationTool.coerce(tool), has_mask=mask is not None)
-
-    def _needs_agent_lookup(
-        self, tool: ImageGenerationTool | Mapping[str, Any] | None, agent_tool: ImageGenerationTool | None
-    ) -> bool:
-        # Only when nobody named the image deployment do we ask the service for the agent's tool.
-        explicit = ImageGenerationTool.coerce(tool).deployment
-        return explicit is None and self._image_deployment is None and agent_tool is None
-
-    def _remember_agent(
-        self, ref: AgentReference, version: AgentVersion | None
-    ) -> tuple[AgentReference, ImageGenerationTool | None]:
-        self._agent_versions[(ref.name, ref.version)] = version
-        if version is None:
-            return ref, None
-        return version.reference, version.image_tool
-
-    def _forget_agent(self, name: str) -> None:
-        for key in [key for key in self._agent_versions if key[0] == name]:
-            del self._agent_versions[key]
-
-    def _prepare(
+    def _flow(
         self,
         prompt: InputLike,
         *,
-        tool: ImageGenerationTool | Mapping[str, Any] | None,
-        model: str | None,
-        instructions: str | None,
-        previous_response_id: str | None,
-        store: bool | None,
-        force_image: bool | None,
-        stream: bool,
-        extra_body: Mapping[str, Any] | None,
-        images: Sequence[ResolvedImage] = (),
-        mask: ResolvedImage | None = None,
-        agent: AgentReference | None = None,
-        agent_tool: ImageGenerationTool | None = None,
-    ) -> tuple[ResponsesRequest, ImageGenerationTool]:
-        # Which deployment: the caller's tool, else the agent's own tool, else the client's default.
-        resolved = ImageGenerationTool.coerce(tool)
-        if agent is not None and agent_tool is not None and resolved.deployment is None and agent_tool.deployment:
-            resolved = resolved.replace(deployment=agent_tool.deployment)
-        resolved = resolved.with_defaults(deployment=self._image_deployment)
-        if mask is not None:
-            resolved = resolved.replace(input_image_mask=mask.mask_param())
-        if force_image is None:
-            force_image = agent is None  # an agent's definition decides its own tool use
-        request = build_responses_request(
-            resolved,
-            with_images(prompt, images),
-            model=model or self._model,
-            instructions=instructions,
-            tool_choice="image_generation" if force_image else None,
-            previous_response_id=previous_response_id,
-            store=store,
-            stream=stream,
-            extra_body=extra_body,
-            agent=agent,
-            agent_field=self._agent_field,
-        )
-        return request, agent_tool if agent is not None and agent_tool is not None else resolved
-
-    def _prepare_with_pending_uploads(
-        self,
-        prompt: InputLike,
-        *,
-        images: Sequence[ResolvedImage],
-        mask: ResolvedImage | None,
+        images: Sequence[ImageInput] | None,
+        mask: ImageInput | None,
+        agent: object,
         **kwargs: Any,
-    ) -> None:
-        """Run every check of ``_prepare`` with placeholder file ids where uploads will go (pure)."""
-        pending = [image.with_file_id("pending-upload") if image.kind == "bytes" else image for image in images]
-        pending_mask = mask.with_file_id("pending-upload") if mask is not None and mask.kind == "bytes" else mask
-        self._prepare(prompt, images=pending, mask=pending_mask, **kwargs)
+    ) -> Generator[Step, Any, tuple[ResponsesRequest, ImageGenerationTool]]:
+        """The core's flow for one call, after the local reads and checks every call makes first."""
+        resolved_images, resolved_mask = self._resolve_inputs(images, mask)
+        if agent is not None:
+            self._project_url("agent=")
+        return build_flow(
+            prompt,
+            self._defaults,
+            self._agent_cache,
+            images=resolved_images,
+            mask=resolved_mask,
+            agent=agent,
+            **kwargs,
+        )
+
+    def _context(self) -> ResourceContext:
+        return ResourceContext(
+            base_url=self._endpoint.base_url,
+            project_url=self._project_url,
+            defaults=self._defaults,
+            agent_cache=self._agent_cache,
+        )
 
     def _api_call(self, request: ResponsesRequest) -> ApiCall:
         return ApiCall(
@@ -375,7 +340,7 @@ class BaseFoundryClient:
         call: ApiCall,
         *,
         token: str | None,
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx.Timeout | ClientDefault | None,
         client_request_id: str,
     ) -> httpx.Request:
         headers = {
@@ -385,7 +350,7 @@ class BaseFoundryClient:
             **call.headers,
             **self._auth_headers(token),
         }
-        effective = self._timeout if timeout is None else as_timeout(timeout)
+        effective = self._timeout if timeout is CLIENT_DEFAULT else as_timeout(timeout)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %s %s headers=%s", call.method, call.url, redacted(headers))
         # The timeout is set per request so an injected httpx client's 5 s default never cuts a
@@ -427,7 +392,7 @@ class BaseFoundryClient:
     def _stream_processor(self, on_partial_image: Callable[[GeneratedImage], None] | None) -> StreamProcessor:
         import inspect  # deferred, as in _check_auth
 
-        from ._stream import StreamProcessor
+        from .._core.stream import StreamProcessor
 
         if on_partial_image is not None and inspect.iscoroutinefunction(on_partial_image):
             raise ConfigurationError(
@@ -439,10 +404,10 @@ class BaseFoundryClient:
 
     def _raise_for_stream_status(self, response: httpx.Response) -> None:
         """Raise the typed error of a refused stream request (its body must have been read)."""
-        from ._parse import error_from_http
+        from .._core.parse import error_from_http
 
         log.info("%s %s -> %d", response.request.method, response.request.url, response.status_code)
-        raise error_from_http(response.status_code, response.headers, response.content)
+        raise error_from_http(response.status_code, response.headers, response.content, now=time.time())
 
     def _finish(
         self,
@@ -452,7 +417,7 @@ class BaseFoundryClient:
         requested_format: str | None,
     ) -> GenerationResult:
         # Deferred: the response models load with the first answer, which arrives seconds after the call.
-        from ._parse import parse_response, request_id_of, result_from_response
+        from .._core.parse import parse_response, request_id_of, result_from_response
 
         request_id = request_id_of(response.headers)
         log.info(
@@ -462,7 +427,7 @@ class BaseFoundryClient:
             response.status_code,
             request_id,
         )
-        parsed = parse_response(response.status_code, response.headers, response.content)
+        parsed = parse_response(response.status_code, response.headers, response.content, now=time.time())
         return result_from_response(
             parsed,
             request_id=request_id,
@@ -472,4 +437,11 @@ class BaseFoundryClient:
         )
 
 
-__all__ = ["BaseFoundryClient", "credential_errors", "map_transport_error", "redacted"]
+__all__ = [
+    "BaseFoundryClient",
+    "ResourceContext",
+    "credential_errors",
+    "map_transport_error",
+    "model_parser",
+    "redacted",
+]

@@ -2,22 +2,22 @@
 
 Checks read image headers only (format, size, alpha), so they need no image library. With Pillow
 installed, a mask is also decoded to warn when it has no transparent pixel (an edit that changes nothing).
-Reading a local file here is the one place the core touches the disk on input; it stays synchronous in
-both shells because image files are small next to a generation's seconds.
+Local files are read by the shell (``_shell.disk``), which hands the bytes in; this module never touches
+the disk.
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from os import PathLike
 from typing import Literal, Union
 
-from ._files import ImageFormat, image_dimensions, sniff_format
-from ._models import GeneratedImage
-from .exceptions import ConfigurationError
+from ..exceptions import ConfigurationError
+from .images import ImageFormat, image_dimensions, sniff_format
+from .results import GeneratedImage
 
 __all__ = [
     "MAX_IMAGE_BYTES",
@@ -29,7 +29,7 @@ __all__ = [
     "resolve_image",
 ]
 
-#: The Responses API caps an ``image_url`` at 20,971,520 characters (protocol.md §4); a data URL of
+#: The Responses API caps an ``image_url`` at 20,971,520 characters; a data URL of
 #: base64 is 4/3 of the bytes, so about 15 MB of image fits. Larger images must be uploaded.
 MAX_DATA_URL_CHARS = 20_971_520
 #: Our cap for any local image, uploaded or inlined (the service rejects larger ones anyway).
@@ -50,7 +50,7 @@ class FileId(str):
 
 
 #: Everything that can stand for an input image or a mask.
-ImageInput = Union[bytes, bytearray, str, "os.PathLike[str]", GeneratedImage, FileId, "ResolvedImage"]
+ImageInput = Union[bytes, bytearray, str, "PathLike[str]", GeneratedImage, FileId, "ResolvedImage"]
 
 
 class MaskWarning(UserWarning):
@@ -150,15 +150,26 @@ def _from_bytes(data: bytes, *, param: str, name: str) -> ResolvedImage:
     )
 
 
-def resolve_image(value: ImageInput, *, param: str = "image") -> ResolvedImage:
+#: Reads a local image file for the core: bytes and file name, or None when there is no such file.
+PathReader = Callable[[Union[str, "PathLike[str]"]], Union[tuple[bytes, str], None]]
+
+
+def resolve_image(
+    value: ImageInput,
+    *,
+    param: str = "image",
+    read_path: PathReader | None = None,
+) -> ResolvedImage:
     """Turn any accepted image input into a ``ResolvedImage``; raises ``ConfigurationError`` with the fix.
 
     Accepted: bytes, a path (``str`` or ``Path``) to a local file, an ``http(s)://`` or ``data:`` URL,
-    a ``FileId``, or a ``GeneratedImage`` from an earlier call.
+    a ``FileId``, or a ``GeneratedImage`` from an earlier call. Paths are read by ``read_path`` (the
+    shell's disk reader: bytes and file name, or None when there is no such file), so that this
+    module never touches the disk itself.
 
     Example::
 
-        resolve_image(Path("cat.png")).input_part()
+        resolve_image(png_bytes).input_part()
     """
     if isinstance(value, ResolvedImage):
         return value
@@ -185,14 +196,15 @@ def resolve_image(value: ImageInput, *, param: str = "image") -> ResolvedImage:
             except ValueError:
                 raise ConfigurationError(f"{param} is a data URL whose base64 is broken. Fix: re-encode it") from None
             return _from_bytes(data, param=param, name=header)
-    if isinstance(value, (str, os.PathLike)):
-        path = Path(value)
-        if not path.is_file():
+    if isinstance(value, str) or hasattr(value, "__fspath__"):
+        found = read_path(value) if read_path is not None else None
+        if found is None:
             raise ConfigurationError(
                 f"{param}={str(value)!r} is neither an http(s)/data URL nor an existing file. Fix: check the "
                 "path; for an uploaded file id pass FileId('assistant-...')"
             )
-        return _from_bytes(path.read_bytes(), param=param, name=path.name)
+        data, name = found
+        return _from_bytes(data, param=param, name=name)
     raise ConfigurationError(
         f"{param} is a {type(value).__name__}. Fix: pass bytes, a path, a URL, a FileId or a GeneratedImage"
     )
@@ -260,7 +272,9 @@ class EditPlan:
     base: GeneratedImage | None = None
 
 
-def plan_edit(previous: object, *, via: str = "auto", mask: ImageInput | None = None) -> EditPlan:
+def plan_edit(
+    previous: object, *, via: str = "auto", mask: ImageInput | None = None, read_path: PathReader | None = None
+) -> EditPlan:
     """Decide how to continue an edit (pure).
 
     A stored response (``store`` true) is continued by id, so the service keeps the whole context;
@@ -273,14 +287,14 @@ def plan_edit(previous: object, *, via: str = "auto", mask: ImageInput | None = 
 
         plan_edit(result).via  # 'previous_response_id' when result.response.store is True
     """
-    plan = _plan_edit(previous, via)
+    plan = _plan_edit(previous, via, read_path)
     if mask is not None and plan.image is None and plan.base is not None:
-        check_mask(resolve_image(mask, param="mask"), resolve_image(plan.base))
+        check_mask(resolve_image(mask, param="mask", read_path=read_path), resolve_image(plan.base))
     return plan
 
 
-def _plan_edit(previous: object, via: str) -> EditPlan:
-    from ._models import GenerationResult
+def _plan_edit(previous: object, via: str, read_path: PathReader | None) -> EditPlan:
+    from .results import GenerationResult
 
     if via not in ("auto", "previous_response_id", "input_image"):
         raise ConfigurationError(f"via={via!r}. Fix: 'auto', 'previous_response_id' or 'input_image'")
@@ -307,4 +321,4 @@ def _plan_edit(previous: object, via: str) -> EditPlan:
         )
     base = previous if isinstance(previous, GeneratedImage) else None
     # Resolved here so a bad input is reported under the caller's name for it.
-    return EditPlan("input_image", image=resolve_image(previous, param="previous"), base=base)  # type: ignore[arg-type]
+    return EditPlan("input_image", image=resolve_image(previous, param="previous", read_path=read_path), base=base)  # type: ignore[arg-type]

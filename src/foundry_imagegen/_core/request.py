@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from ._constants import IMAGE_DEPLOYMENT_HEADER
-from .exceptions import ConfigurationError
+from ..exceptions import ConfigurationError
+from .calls import InputLike, ResponsesRequest, ToolChoice
 
 if TYPE_CHECKING:
-    from ._agents import AgentReference
-    from ._inputs import ResolvedImage
-    from ._tool import ImageGenerationTool
+    from .agents import AgentReference
+    from .inputs import ResolvedImage
+    from .tool import ImageGenerationTool
 
-__all__ = ["ApiCall", "InputLike", "ResponsesRequest", "ToolChoice", "build_responses_request", "with_images"]
-
-#: A prompt string, or Responses input items (message dicts) as the wire wants them.
-InputLike = str | Sequence[Mapping[str, Any]]
-
-#: ``"image_generation"`` forces the image tool (wire form ``{"type": "image_generation"}``).
-ToolChoice = Literal["auto", "none", "required", "image_generation"]
+__all__ = ["build_responses_request", "check_agent_tool", "with_images"]
 
 _TOOL_CHOICES = ("auto", "none", "required", "image_generation")
 
@@ -45,32 +38,6 @@ _RESERVED = frozenset(
 #: "Streaming must have non-zero partial images" to 0 (peers.md pain 3), and one partial is the
 #: cheapest value that both avoids that and shows progress.
 STREAM_DEFAULT_PARTIAL_IMAGES = 1
-
-
-@dataclass(frozen=True)
-class ResponsesRequest:
-    """One Responses API call, ready to send: ``path`` is relative to the ``.../openai/v1`` base URL.
-
-    Example::
-
-        req = ImageGenerationTool(deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
-        httpx.post(base_url + req.path, headers=req.headers, json=req.json)
-    """
-
-    method: str
-    path: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    json: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def stream(self) -> bool:
-        """Whether the answer is an event stream."""
-        return bool(self.json.get("stream"))
-
-    @property
-    def image_deployment(self) -> str | None:
-        """The image deployment this call names in its header."""
-        return self.headers.get(IMAGE_DEPLOYMENT_HEADER)
 
 
 def _check_input(input: InputLike) -> InputLike:
@@ -265,7 +232,7 @@ def _agent_request(
     stream: bool,
     extra_body: Mapping[str, Any] | None,
 ) -> ResponsesRequest:
-    from ._agents import agent_reference_param
+    from .agents import agent_reference_param
 
     check_agent_tool(tool, has_mask=tool.input_image_mask is not None)
     if agent_field not in ("agent_reference", "agent"):
@@ -282,16 +249,3 @@ def _agent_request(
         stream=stream,
         extra_body=extra_body,
     )
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    """Any HTTP call the clients make, fully described (absolute URL); the shells only send it."""
-
-    method: str
-    url: str
-    params: Mapping[str, str] = field(default_factory=dict)
-    json: Any = None
-    files: Mapping[str, tuple[str, bytes, str]] | None = None
-    data: Mapping[str, str] | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)

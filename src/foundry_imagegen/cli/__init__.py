@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 from pydantic import ValidationError
 
-from ._constants import (
+from .._core.constants import (
     ENV_API_KEY,
     ENV_IMAGE_DEPLOYMENT,
     ENV_MODEL,
     ENV_OPENAI_ENDPOINT,
     ENV_PROJECT_ENDPOINT,
 )
-from ._tool import ImageGenerationTool
-from ._version import __version__
-from .exceptions import (
+from .._core.tool import ImageGenerationTool
+from .._version import __version__
+from ..exceptions import (
     APIConnectionError,
     AuthenticationError,
     ConfigurationError,
@@ -49,9 +49,9 @@ from .exceptions import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ._agents import AgentReference
-    from ._client import FoundryClient
-    from ._models import GeneratedImage, GenerationResult
+    from .._core.agents import AgentReference
+    from .._core.results import GeneratedImage, GenerationResult
+    from .._shell._sync.client import FoundryClient
 
 __all__ = ["EXIT_CODES", "build_parser", "main"]
 
@@ -252,7 +252,7 @@ class _Progress:
 
 @contextlib.contextmanager
 def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient]:
-    from ._client import FoundryClient
+    from .._shell._sync.client import FoundryClient
 
     environ = os.environ
     endpoint = args.endpoint or environ.get(ENV_PROJECT_ENDPOINT) or environ.get(ENV_OPENAI_ENDPOINT)
@@ -261,7 +261,7 @@ def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient
     if args.timeout is not None:
         common["timeout"] = args.timeout
     if use_emulator:
-        from .emulator import Emulator
+        from ..emulator import Emulator
 
         if not args.quiet:
             err.write(
@@ -329,7 +329,7 @@ def _summary(result: GenerationResult, path: str, elapsed: float) -> dict[str, A
 def _agent_ref(value: str | None) -> AgentReference | None:
     if not value:
         return None
-    from ._agents import AgentReference, validate_agent_name
+    from .._core.agents import AgentReference, validate_agent_name
 
     name, _, version = value.partition(":")
     return AgentReference(name=validate_agent_name(name), version=version or None)
@@ -354,7 +354,7 @@ def _write_result(
 
 def _check_outputs(args: argparse.Namespace, tool: ImageGenerationTool, *, partials: int = 0) -> None:
     """Refuse an existing output before anything is sent: finding out after a paid generation is too late."""
-    from ._files import partial_path, target_path
+    from .._shell.disk import partial_path, target_path
 
     fmt = tool.output_format or "png"
     paths = [target_path(args.output, fmt, fix_extension=True)]
@@ -467,7 +467,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["emulator"]:
         # Handed over before parsing: argparse's REMAINDER drops a leading --option in a subcommand.
-        from .emulator._serve import main as serve
+        from ..emulator._serve import main as serve
 
         return serve(argv[1:])
     args = build_parser().parse_args(argv)

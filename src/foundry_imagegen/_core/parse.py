@@ -10,11 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._constants import IMAGE_DEPLOYMENT_HEADER, REQUEST_ID_HEADERS
-from ._files import decode_base64_image, sniff_format
-from ._models import GeneratedImage, GenerationResult, ImageGenerationCall, Response
-from ._retry import retry_after_seconds
-from .exceptions import (
+from ..exceptions import (
     AuthenticationError,
     BadRequestError,
     ContentFilterError,
@@ -29,6 +25,10 @@ from .exceptions import (
     ServerError,
     ServiceError,
 )
+from .constants import IMAGE_DEPLOYMENT_HEADER, REQUEST_ID_HEADERS
+from .images import decode_base64_image, sniff_format
+from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
+from .retry import retry_after_seconds
 
 __all__ = [
     "decode_image",
@@ -185,11 +185,13 @@ def _load_json(content: bytes) -> Any:
         return None
 
 
-def error_from_http(status: int, headers: Mapping[str, str], content: bytes) -> ServiceError:
-    """The typed error for a non-2xx HTTP answer."""
+def error_from_http(
+    status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None
+) -> ServiceError:
+    """The typed error for a non-2xx HTTP answer (``now``, the shell's clock, reads a dated Retry-After)."""
     request_id = request_id_of(headers)
     body = _load_json(content)
-    retry_after = retry_after_seconds(headers)
+    retry_after = retry_after_seconds(headers, now=now)
     verdict = headers.get("x-should-retry", "").strip().lower()
     should_retry = {"true": True, "false": False}.get(verdict)
     payload = body.get("error") if isinstance(body, Mapping) else None
@@ -222,7 +224,7 @@ def error_from_http(status: int, headers: Mapping[str, str], content: bytes) -> 
     return error
 
 
-def parse_response(status: int, headers: Mapping[str, str], content: bytes) -> Response:
+def parse_response(status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None) -> Response:
     """Read an HTTP answer as a ``Response``; any failure becomes a typed ``ServiceError``.
 
     Example::
@@ -230,7 +232,7 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes) -> R
         parse_response(200, {"x-request-id": "r1"}, b'{"id": "resp_1", "output": []}')
     """
     if status >= 400:
-        raise error_from_http(status, headers, content)
+        raise error_from_http(status, headers, content, now=now)
     body = _load_json(content)
     request_id = request_id_of(headers)
     if not isinstance(body, dict):
@@ -353,7 +355,9 @@ def result_from_response(
     return GenerationResult(response=response, images=tuple(images), request_id=request_id)
 
 
-def parse_model(status: int, headers: Mapping[str, str], content: bytes, model: type[M]) -> M:
+def parse_model(
+    status: int, headers: Mapping[str, str], content: bytes, model: type[M], *, now: float | None = None
+) -> M:
     """Read a JSON answer into ``model`` (agents, files); errors become typed ``ServiceError``s.
 
     Example::
@@ -361,7 +365,7 @@ def parse_model(status: int, headers: Mapping[str, str], content: bytes, model: 
         parse_model(200, {}, b'{"id": "assistant-1"}', FileObject)
     """
     if status >= 400:
-        raise error_from_http(status, headers, content)
+        raise error_from_http(status, headers, content, now=now)
     body = _load_json(content)
     try:
         return model.model_validate(body)

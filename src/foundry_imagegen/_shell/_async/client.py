@@ -1,4 +1,4 @@
-"""The asynchronous client, a one-to-one mirror of ``_client.py``; every decision lives in the core."""
+"""The client: sends, sleeps and fetches tokens; every decision lives in the core."""
 
 from __future__ import annotations
 
@@ -10,26 +10,26 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
-import tenacity
 
-from ._base import _UNSET, BaseFoundryClient, credential_errors, map_transport_error
-from ._config import from_env_settings
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE
-from ._request import ApiCall, InputLike, ResponsesRequest
-from ._tool import ImageGenerationTool
-from .exceptions import ConfigurationError
+from ..._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
+from ..._core.config import from_env_settings
+from ..._core.constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
+from ..._core.flows import LookupAgent
+from ..._core.tool import ImageGenerationTool
+from ...exceptions import ConfigurationError
+from ..base import BaseFoundryClient, credential_errors, map_transport_error
+from ..retrying import tenacity_kwargs
+from ._backend import IS_ASYNC, AsyncLock, AsyncRetrying, default_sleep
 
 if TYPE_CHECKING:
-    import asyncio
-
     from azure.core.credentials import AzureKeyCredential
     from azure.core.credentials_async import AsyncTokenCredential
 
-    from ._agents import AgentReference, AgentVersion
-    from ._inputs import ImageInput
-    from ._models import GeneratedImage, GenerationResult
-    from ._resources import AsyncAgents, AsyncFiles
-    from ._stream import AsyncImageStream
+    from ..._core.agents import AgentReference, AgentVersion
+    from ..._core.inputs import ImageInput
+    from ..._core.results import GeneratedImage, GenerationResult
+    from .resources import AsyncAgents, AsyncFiles
+    from .stream import AsyncImageStream
 
 __all__ = ["AsyncFoundryClient"]
 
@@ -48,10 +48,11 @@ class AsyncFoundryClient(BaseFoundryClient):
             "https://<resource>.services.ai.azure.com/api/projects/<project>",
             credential=DefaultAzureCredential(), model="gpt-4.1", image_deployment="gpt-image-1",
         ) as client:
-            (await client.generate("a red fox in fresh snow")).save("fox.png")
+            result = await client.generate("a red fox in fresh snow")
+            result.save("fox.png")
     """
 
-    _is_async = True
+    _is_async = IS_ASYNC
 
     def __init__(
         self,
@@ -61,7 +62,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         api_key: str | None = None,
         model: str | None = None,
         image_deployment: str | None = None,
-        timeout: float | httpx.Timeout | None = _UNSET,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         scope: str = DEFAULT_SCOPE,
@@ -82,18 +83,11 @@ class AsyncFoundryClient(BaseFoundryClient):
             agent_field=agent_field,
         )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ConfigurationError(
-                f"http_client is a {type(http_client).__name__}. Fix: AsyncFoundryClient needs an "
-                "httpx.AsyncClient (FoundryClient takes an httpx.Client)"
-            )
+            raise ConfigurationError(self._http_client_mismatch(http_client))
         self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
         self._owns_http = http_client is None
-        self._token_lock: asyncio.Lock | None = None
-        if sleep is None:
-            import asyncio  # deferred: 30 ms of import that sync-only users should not pay
-
-            sleep = asyncio.sleep
-        self._sleep = sleep
+        self._token_lock = AsyncLock()
+        self._sleep = sleep if sleep is not None else default_sleep
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> AsyncFoundryClient:
@@ -150,9 +144,9 @@ class AsyncFoundryClient(BaseFoundryClient):
 
             version = await client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
         """
-        from ._resources import AsyncAgents
+        from .resources import AsyncAgents
 
-        return AsyncAgents(self)
+        return AsyncAgents(self._context(), self._execute)
 
     @property
     def files(self) -> AsyncFiles:
@@ -162,9 +156,9 @@ class AsyncFoundryClient(BaseFoundryClient):
 
             uploaded = await client.files.upload("photo.png")
         """
-        from ._resources import AsyncFiles
+        from .resources import AsyncFiles
 
-        return AsyncFiles(self)
+        return AsyncFiles(self._context(), self._execute)
 
     async def generate(
         self,
@@ -180,7 +174,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GenerationResult:
         """Ask for an image and return it decoded; raises instead of returning an empty result.
@@ -188,8 +182,8 @@ class AsyncFoundryClient(BaseFoundryClient):
         ``images`` are input images (bytes, paths, URLs, ``FileId``s or earlier ``GeneratedImage``s),
         sent inline or, with ``upload_images=True``, through the Files API; ``mask`` marks where to edit
         the first one. ``agent`` names a stored agent instead of ``model``. ``force_image`` (default: on
-        for direct calls) sends ``tool_choice={"type": "image_generation"}``. ``timeout=None`` uses the
-        client's timeout.
+        for direct calls) sends ``tool_choice={"type": "image_generation"}``. ``timeout`` (default: the
+        client's) bounds each attempt; ``None`` there means no limit.
 
         Example::
 
@@ -231,7 +225,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
         extra_body: Mapping[str, Any] | None = None,
     ) -> GenerationResult:
         """Edit an image, or continue from an earlier result; ``result.edited_via`` says how.
@@ -246,9 +240,10 @@ class AsyncFoundryClient(BaseFoundryClient):
             second = await client.edit(first, "make it winter")
             third = await client.edit(second, "add smoke from the chimney", mask="chimney-mask.png")
         """
-        from ._inputs import plan_edit
+        from ..._core.inputs import plan_edit
+        from ..disk import read_image_file
 
-        plan = plan_edit(previous, via=via, mask=mask)
+        plan = plan_edit(previous, via=via, mask=mask, read_path=read_image_file)
         images = [plan.image] if plan.image is not None else None
         result = await self.generate(
             prompt,
@@ -281,7 +276,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
         extra_body: Mapping[str, Any] | None = None,
         on_partial_image: Callable[[GeneratedImage], None] | None = None,
     ) -> AsyncImageStream:
@@ -297,7 +292,7 @@ class AsyncFoundryClient(BaseFoundryClient):
                 async for image in stream.images():
                     image.save(f"fox-{image.partial_index}.png", overwrite=True)
         """
-        from ._stream import AsyncImageStream
+        from .stream import AsyncImageStream
 
         processor = self._stream_processor(on_partial_image)
 
@@ -324,7 +319,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         return AsyncImageStream(open_stream, processor)
 
     async def create_response(
-        self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | None = None
+        self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT
     ) -> GenerationResult:
         """Send a request you built (``ImageGenerationTool.build_request``); images decoded if present.
 
@@ -344,65 +339,42 @@ class AsyncFoundryClient(BaseFoundryClient):
             timeout=timeout,
         )
 
-    async def _build(
-        self,
-        prompt: InputLike,
-        *,
-        tool: ImageGenerationTool | Mapping[str, Any] | None,
-        images: Sequence[ImageInput] | None,
-        mask: ImageInput | None,
-        agent: str | AgentReference | AgentVersion | None,
-        upload_images: bool,
-        **kwargs: Any,
-    ) -> tuple[ResponsesRequest, ImageGenerationTool]:
-        # The I/O steps a request may need first (uploads, reading an agent's tool); the rest is core.
-        resolved_images, resolved_mask = self._resolve_inputs(images, mask)
-        ref, agent_tool = self._agent_parts(agent)
-        self._check_before_io(ref, tool, resolved_mask)
-        if ref is not None and self._needs_agent_lookup(tool, agent_tool):
-            ref, agent_tool = self._remember_agent(ref, await self.agents.resolve(ref))
-        if upload_images:
-            # Every local check first, so that nothing is uploaded for a call that would be refused.
-            self._prepare_with_pending_uploads(
-                prompt,
-                tool=tool,
-                images=resolved_images,
-                mask=resolved_mask,
-                agent=ref,
-                agent_tool=agent_tool,
-                **kwargs,
-            )
-            resolved_images = [await self.files.upload_resolved(image) for image in resolved_images]
-            resolved_mask = await self.files.upload_resolved(resolved_mask) if resolved_mask is not None else None
-        return self._prepare(
-            prompt,
-            tool=tool,
-            images=resolved_images,
-            mask=resolved_mask,
-            agent=ref,
-            agent_tool=agent_tool,
-            **kwargs,
-        )
+    async def _build(self, prompt: InputLike, **kwargs: Any) -> tuple[ResponsesRequest, ImageGenerationTool]:
+        # Drives the core's flow: the lookups and uploads it asks for are the only I/O here.
+        flow = self._flow(prompt, **kwargs)
+        answer: Any = None
+        try:
+            while True:
+                step = flow.send(answer)
+                if isinstance(step, LookupAgent):
+                    answer = await self.agents.resolve(step.ref)
+                else:
+                    answer = await self.files.upload_resolved(step.image)
+        except StopIteration as done:
+            result: tuple[ResponsesRequest, ImageGenerationTool] = done.value
+            return result
 
     async def _execute(
         self,
         call: ApiCall,
         parse: Callable[[httpx.Response], T],
         *,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
     ) -> T:
         self._check_open()
         client_request_id = self._new_client_request_id()
-        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_kwargs(sleep=self._sleep)):
+        async for attempt in AsyncRetrying(**tenacity_kwargs(self._retry, sleep=self._sleep)):
             with attempt:
                 response = await self._send(call, timeout=timeout, client_request_id=client_request_id)
                 return parse(response)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    async def _open_stream(self, call: ApiCall, *, timeout: float | httpx.Timeout | None) -> httpx.Response:
+    async def _open_stream(
+        self, call: ApiCall, *, timeout: float | httpx.Timeout | ClientDefault | None
+    ) -> httpx.Response:
         self._check_open()
         client_request_id = self._new_client_request_id()
-        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_kwargs(sleep=self._sleep)):
+        async for attempt in AsyncRetrying(**tenacity_kwargs(self._retry, sleep=self._sleep)):
             with attempt:
                 response = await self._send(call, timeout=timeout, client_request_id=client_request_id, stream=True)
                 if response.status_code >= 400:
@@ -418,7 +390,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         self,
         call: ApiCall,
         *,
-        timeout: float | httpx.Timeout | None,
+        timeout: float | httpx.Timeout | ClientDefault | None,
         client_request_id: str,
         stream: bool = False,
     ) -> httpx.Response:
@@ -444,10 +416,6 @@ class AsyncFoundryClient(BaseFoundryClient):
         cached = self._tokens.current(now=now)
         if cached is not None:
             return cached
-        if self._token_lock is None:
-            import asyncio  # deferred, as for sleep
-
-            self._token_lock = asyncio.Lock()
         async with self._token_lock:  # concurrent calls share one refresh
             cached = self._tokens.current(now=time.time())
             if cached is not None:

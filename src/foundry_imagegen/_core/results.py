@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
-from ._files import ImageFormat, atomic_write, image_dimensions, target_path
+from .images import ImageFormat, image_dimensions
+
+if TYPE_CHECKING:
+    import os
+    from pathlib import Path
 
 __all__ = [
     "GeneratedImage",
@@ -242,7 +244,9 @@ class GeneratedImage:
             image.save("out/fox")        # -> out/fox.png
             image.save("out/fox.jpg")    # PNG bytes -> out/fox.png
         """
-        return atomic_write(target_path(path, self.format, fix_extension=fix_extension), self.data, overwrite=overwrite)
+        from .._shell.disk import save_image  # the core holds the bytes; the shell owns the disk
+
+        return save_image(self, path, overwrite=overwrite, fix_extension=fix_extension)
 
 
 @dataclass(frozen=True, repr=False)
@@ -316,7 +320,9 @@ class GenerationResult:
 
             result.save_all("out", stem="fox")
         """
+        import os.path  # deferred like the disk module: joining names only
+
         return [
-            image.save(Path(directory) / f"{stem}-{index}", overwrite=overwrite)
+            image.save(os.path.join(directory, f"{stem}-{index}"), overwrite=overwrite)
             for index, image in enumerate(self.images)
         ]

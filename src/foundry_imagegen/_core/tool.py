@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ._constants import IMAGE_DEPLOYMENT_HEADER
-from .exceptions import MissingImageDeploymentError
+from ..exceptions import MissingImageDeploymentError
+from .constants import IMAGE_DEPLOYMENT_HEADER
 
 if TYPE_CHECKING:
-    from ._request import InputLike, ResponsesRequest, ToolChoice
+    from .calls import InputLike, ResponsesRequest, ToolChoice
 
 __all__ = ["ImageGenerationTool", "InputImageMask", "ToolConfigWarning"]
 
@@ -326,7 +326,7 @@ class ImageGenerationTool(BaseModel):
             req = tool.build_request("a red fox", model="gpt-4.1", tool_choice="image_generation")
             req.method, req.path, req.headers, req.json
         """
-        from ._request import build_responses_request
+        from .request import build_responses_request
 
         return build_responses_request(
             self,

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter
 
-from ._models import OutputItem, Response
+from .results import OutputItem, Response
 
 __all__ = [
     "ErrorEvent",

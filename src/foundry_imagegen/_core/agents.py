@@ -1,16 +1,20 @@
-"""Foundry prompt agents (protocol.md §1.4-1.5): typed answers and sans-I/O request builders."""
+"""Foundry prompt agents and the Files API: typed answers and request builders, without I/O."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ._request import ApiCall
-from ._tool import ImageGenerationTool
-from .exceptions import ConfigurationError
+from ..exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from .inputs import ResolvedImage
+from .calls import ApiCall
+from .tool import ImageGenerationTool
 
 __all__ = [
     "AGENTS_API_VERSION",
@@ -274,7 +278,7 @@ def build_delete_agent(project_url: str, name: str) -> ApiCall:
 
 def build_upload(base_url: str, data: bytes, *, filename: str, mime: str, purpose: str) -> ApiCall:
     """``POST /files`` as multipart; Azure refuses ``user_data`` for Responses inputs, so the default
-    purpose is ``assistants`` (protocol.md §1.7)."""
+    purpose is ``assistants``."""
     if not purpose:
         raise ConfigurationError("purpose is empty. Fix: purpose='assistants'")
     return ApiCall("POST", f"{base_url}/files", files={"file": (filename, data, mime)}, data={"purpose": purpose})
@@ -282,3 +286,22 @@ def build_upload(base_url: str, data: bytes, *, filename: str, mime: str, purpos
 
 def build_delete_file(base_url: str, file_id: str) -> ApiCall:
     return ApiCall("DELETE", f"{base_url}/files/{_segment(file_id, 'file_id')}")
+
+
+_MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+def build_upload_image(base_url: str, resolved: ResolvedImage, *, filename: str | None, purpose: str) -> ApiCall:
+    """``POST /files`` for a checked local image; URLs and file ids are refused with the fix."""
+    if resolved.data is None or resolved.format is None:
+        raise ConfigurationError(
+            f"file={resolved.name!r} is a {resolved.kind.replace('_', ' ')}, not local bytes. Fix: upload bytes "
+            "or a path; a URL or FileId can be used as an input image directly"
+        )
+    name = filename or (PurePath(resolved.name).name if "." in resolved.name else f"image.{resolved.format}")
+    return build_upload(base_url, resolved.data, filename=name, mime=_MIME[resolved.format], purpose=purpose)
+
+
+def fresh_agent_name(token: str) -> str:
+    """The name of an ephemeral agent, from ``token`` (random hex the shell draws)."""
+    return f"imagegen-{token}"

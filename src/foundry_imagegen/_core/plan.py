@@ -1,0 +1,159 @@
+"""Pure decisions a call makes before anything is sent: which agent, which deployment, what to check.
+
+The shells hold the state (``AgentCache``) and do the I/O the answers ask for (an agent lookup, uploads);
+every choice is made here, so both shells make it the same way and tests need no HTTP mocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import ConfigurationError
+from .calls import InputLike, ResponsesRequest
+from .request import build_responses_request, check_agent_tool, with_images
+from .tool import ImageGenerationTool
+
+if TYPE_CHECKING:
+    from .agents import AgentReference, AgentVersion
+    from .inputs import ResolvedImage
+
+__all__ = [
+    "AgentCache",
+    "CallDefaults",
+    "check_before_io",
+    "needs_agent_lookup",
+    "prepare_request",
+    "with_pending_uploads",
+]
+
+#: A placeholder file id: lets every check of a call run before any upload is made.
+PENDING_UPLOAD = "pending-upload"
+
+
+@dataclass(frozen=True)
+class CallDefaults:
+    """What the client fills in when a call leaves it out."""
+
+    model: str | None
+    image_deployment: str | None
+    agent_field: str = "agent_reference"
+
+
+class AgentCache:
+    """Agent versions looked up by name, so the header follows the agent's own tool.
+
+    An entry is dropped when this client creates or deletes versions of that agent.
+    """
+
+    def __init__(self) -> None:
+        self._versions: dict[tuple[str, str | None], AgentVersion | None] = {}
+
+    def parts(self, agent: object) -> tuple[AgentReference | None, ImageGenerationTool | None]:
+        """The reference to send and, when already known, the agent's own image tool."""
+        if agent is None:
+            return None, None
+        from .agents import AgentReference, AgentVersion, validate_agent_name
+
+        if isinstance(agent, AgentVersion):
+            return agent.reference, agent.image_tool
+        if isinstance(agent, str):
+            agent = AgentReference(name=validate_agent_name(agent))
+        if isinstance(agent, AgentReference):
+            known = self._versions.get((agent.name, agent.version))
+            if known is None:
+                return agent, None
+            # A name looked up before is pinned to the version found then, header and body alike.
+            return known.reference, known.image_tool
+        raise ConfigurationError(
+            f"agent is a {type(agent).__name__}. Fix: pass an agent name, an AgentReference or an AgentVersion"
+        )
+
+    def remember(
+        self, ref: AgentReference, version: AgentVersion | None
+    ) -> tuple[AgentReference, ImageGenerationTool | None]:
+        """Keep what a lookup found; returns the pinned reference and the agent's tool."""
+        self._versions[(ref.name, ref.version)] = version
+        if version is None:
+            return ref, None
+        return version.reference, version.image_tool
+
+    def forget(self, name: str) -> None:
+        """Drop every cached version of agent ``name``."""
+        for key in [key for key in self._versions if key[0] == name]:
+            del self._versions[key]
+
+
+def check_before_io(
+    agent: AgentReference | None,
+    tool: ImageGenerationTool | Mapping[str, Any] | None,
+    mask: ResolvedImage | None,
+) -> None:
+    """Every local refusal of an agent call, run before uploads or lookups touch the network."""
+    if agent is not None:
+        check_agent_tool(ImageGenerationTool.coerce(tool), has_mask=mask is not None)
+
+
+def needs_agent_lookup(
+    tool: ImageGenerationTool | Mapping[str, Any] | None,
+    agent_tool: ImageGenerationTool | None,
+    defaults: CallDefaults,
+) -> bool:
+    """Whether the service must be asked for the agent's tool: only when nobody named the image deployment."""
+    explicit = ImageGenerationTool.coerce(tool).deployment
+    return explicit is None and defaults.image_deployment is None and agent_tool is None
+
+
+def prepare_request(
+    prompt: InputLike,
+    defaults: CallDefaults,
+    *,
+    tool: ImageGenerationTool | Mapping[str, Any] | None,
+    model: str | None,
+    instructions: str | None,
+    previous_response_id: str | None,
+    store: bool | None,
+    force_image: bool | None,
+    stream: bool,
+    extra_body: Mapping[str, Any] | None,
+    images: Sequence[ResolvedImage] = (),
+    mask: ResolvedImage | None = None,
+    agent: AgentReference | None = None,
+    agent_tool: ImageGenerationTool | None = None,
+) -> tuple[ResponsesRequest, ImageGenerationTool]:
+    """The Responses request of a call, and the tool that will run (the agent's own when it has one).
+
+    Deployment precedence: the caller's tool, else the agent's own tool, else the client's default.
+    """
+    resolved = ImageGenerationTool.coerce(tool)
+    if agent is not None and agent_tool is not None and resolved.deployment is None and agent_tool.deployment:
+        resolved = resolved.replace(deployment=agent_tool.deployment)
+    resolved = resolved.with_defaults(deployment=defaults.image_deployment)
+    if mask is not None:
+        resolved = resolved.replace(input_image_mask=mask.mask_param())
+    if force_image is None:
+        force_image = agent is None  # an agent's definition decides its own tool use
+    request = build_responses_request(
+        resolved,
+        with_images(prompt, images),
+        model=model or defaults.model,
+        instructions=instructions,
+        tool_choice="image_generation" if force_image else None,
+        previous_response_id=previous_response_id,
+        store=store,
+        stream=stream,
+        extra_body=extra_body,
+        agent=agent,
+        agent_field=defaults.agent_field,
+    )
+    return request, agent_tool if agent is not None and agent_tool is not None else resolved
+
+
+def with_pending_uploads(
+    images: Sequence[ResolvedImage], mask: ResolvedImage | None
+) -> tuple[list[ResolvedImage], ResolvedImage | None]:
+    """The inputs with placeholder file ids where uploads will go, so every check runs before any upload."""
+    pending = [image.with_file_id(PENDING_UPLOAD) if image.kind == "bytes" else image for image in images]
+    pending_mask = mask.with_file_id(PENDING_UPLOAD) if mask is not None and mask.kind == "bytes" else mask
+    return pending, pending_mask

@@ -1,0 +1,276 @@
+"""Streaming without I/O: the processor turns SSE bytes into typed events, images and a result.
+
+The processor is the whole logic; the shells' ``ImageStream`` and ``AsyncImageStream`` only feed it
+the bytes they read, like httpx's ``iter_lines``/``aiter_lines``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..exceptions import (
+    GenerationFailedError,
+    InvalidResponseError,
+    TruncatedStreamError,
+)
+from .events import (
+    ErrorEvent,
+    OutputItemDoneEvent,
+    PartialImageEvent,
+    ResponseCompletedEvent,
+    ResponseCreatedEvent,
+    ResponseFailedEvent,
+    ResponseIncompleteEvent,
+    ResponseInProgressEvent,
+    StreamEvent,
+    parse_event,
+)
+from .parse import (
+    decode_image,
+    error_from_payload,
+    parse_response,
+    raise_for_response_status,
+    result_from_response,
+)
+from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
+from .sse import ServerSentEvent, SSEDecoder
+
+__all__ = ["IncompleteStreamWarning", "StreamProcessor"]
+
+
+class IncompleteStreamWarning(UserWarning):
+    """A stream broke after its final image had arrived: the image is returned, the closing events are not.
+
+    Example::
+
+        warnings.simplefilter("error", IncompleteStreamWarning)  # treat it as a failure instead
+    """
+
+
+PartialCallback = Callable[[GeneratedImage], None]
+
+
+class StreamProcessor:
+    """Turns the bytes of a Responses event stream into typed events, images and a final result.
+
+    Partial images are handed out the moment they arrive and then forgotten (memory stays bounded by
+    one image); the final image is taken from ``response.output_item.done`` or ``response.completed``
+    whatever the item's status, since the Azure dialect ends with ``generating`` and sends no
+    ``image_generation_call.completed``. In-stream failures raise the same typed errors as HTTP ones.
+
+    Example::
+
+        processor = StreamProcessor(requested_format="png")
+        for chunk in chunks:
+            for event in processor.feed(chunk):
+                ...
+        processor.end()
+        result = processor.result()
+    """
+
+    def __init__(
+        self,
+        *,
+        requested_format: str | None = None,
+        request_id: str | None = None,
+        on_partial_image: PartialCallback | None = None,
+    ) -> None:
+        self.request_id = request_id
+        #: The output_format that was asked for (a differing real format warns).
+        self.requested_format = requested_format
+        self._on_partial_image = on_partial_image
+        self._decoder = SSEDecoder()
+        self._ready: deque[GeneratedImage] = deque()
+        self._finals: dict[str, GeneratedImage] = {}
+        self._response: Response | None = None
+        self._started: Response | None = None  # from response.created / in_progress, for a cut stream
+        self._terminal = False
+        self.events_seen = 0
+        self.partials_seen = 0
+
+    @property
+    def finished(self) -> bool:
+        """Whether a terminal event (completed, failed, incomplete, error) has arrived."""
+        return self._terminal
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        """Add bytes of the body; returns the typed events they complete (errors raise).
+
+        Example::
+
+            events = processor.feed(chunk)
+        """
+        return [event for sse in self._decoder.feed(chunk) if (event := self._handle(sse)) is not None]
+
+    def end(self) -> list[StreamEvent]:
+        """The body ended: flush what is buffered.
+
+        A last event cut in the middle is the sign of a broken stream, not a malformed one.
+
+        Example::
+
+            events = processor.end()
+        """
+        events = []
+        for sse in self._decoder.flush():
+            try:
+                event = self._handle(sse)
+            except InvalidResponseError:
+                if self._terminal:
+                    raise
+                raise TruncatedStreamError(
+                    f"the stream ended inside event {self.events_seen + 1}; no final image was produced "
+                    "(nothing was written)",
+                    events_seen=self.events_seen,
+                ) from None
+            if event is not None:
+                events.append(event)
+        return events
+
+    def feed_json_response(self, status: int, headers: Mapping[str, str], content: bytes) -> list[StreamEvent]:
+        """The service answered a stream request with plain JSON: treat it as the completed response.
+
+        Example::
+
+            processor.feed_json_response(200, response.headers, response.content)
+        """
+        response = parse_response(status, headers, content)
+        event = ResponseCompletedEvent(type="response.completed", response=response)
+        self._apply(event)
+        return [event]
+
+    def take_images(self) -> list[GeneratedImage]:
+        """Images (partial and final) decoded since the last call, in arrival order.
+
+        Example::
+
+            for image in processor.take_images(): show(image.data)
+        """
+        images = list(self._ready)
+        self._ready.clear()
+        return images
+
+    def result(self, *, require_image: bool = True) -> GenerationResult:
+        """The final result; raises ``TruncatedStreamError`` if the stream ended before any final image.
+
+        A stream cut after its final image arrived (in ``response.output_item.done``) still returns that
+        image, with an ``IncompleteStreamWarning``: the image is whole, only the closing events are missing.
+
+        Example::
+
+            processor.result().save("fox.png")
+        """
+        if not self._terminal and self._finals:
+            warnings.warn(
+                f"the stream ended after {self.events_seen} events without response.completed; the final image "
+                "had already arrived and is returned (the assistant's text may be missing)",
+                IncompleteStreamWarning,
+                stacklevel=3,
+            )
+            response = self._started or Response(id="", status="incomplete")
+            return GenerationResult(response=response, images=tuple(self._finals.values()), request_id=self.request_id)
+        if not self._terminal or self._response is None:
+            raise TruncatedStreamError(
+                f"the stream ended after {self.events_seen} events without response.completed; no final "
+                "image was produced (nothing was written). Retry, or check proxies that cut long streams.",
+                events_seen=self.events_seen,
+            )
+        finals = tuple(self._finals.values())
+        if finals or not require_image:
+            return GenerationResult(response=self._response, images=finals, request_id=self.request_id)
+        # Reuse the non-streaming rules so both paths fail alike (empty result, failed call, text only).
+        return result_from_response(
+            self._response,
+            request_id=self.request_id,
+            requested_format=self.requested_format,
+            require_image=True,
+        )
+
+    def _handle(self, sse: ServerSentEvent) -> StreamEvent | None:
+        data = sse.data
+        if data[:6] == b"[DONE]":
+            return None
+        try:
+            payload: Any = sse.json()
+        except ValueError:
+            raise InvalidResponseError(
+                f"stream event {self.events_seen + 1} ({sse.event or 'message'}) is not JSON",
+                request_id=self.request_id,
+                body=sse.text[:500],
+            ) from None
+        if isinstance(payload, dict) and "type" not in payload:
+            error = payload.get("error")
+            if isinstance(error, dict):
+                # openai-style in-band failure: data: {"error": {...}}
+                raise error_from_payload(error, status=None, request_id=self.request_id, body=payload)
+            if sse.event:
+                payload["type"] = sse.event
+        try:
+            event = parse_event(payload)
+        except ValidationError as exc:
+            raise InvalidResponseError(
+                f"stream event {self.events_seen + 1} is not a Responses event: {exc.errors()[0]['msg']}",
+                request_id=self.request_id,
+                body=payload,
+            ) from None
+        self.events_seen += 1
+        self._apply(event)
+        return event
+
+    def _apply(self, event: StreamEvent) -> None:
+        if isinstance(event, PartialImageEvent):
+            self.partials_seen += 1
+            image = decode_image(
+                event.item_id,
+                event.partial_image_b64,
+                size=event.size,
+                requested_format=self.requested_format or event.output_format,
+                partial_index=event.partial_image_index,
+                request_id=self.request_id,
+            )
+            self._ready.append(image)
+            if self._on_partial_image is not None:
+                self._on_partial_image(image)
+        elif isinstance(event, (ResponseCreatedEvent, ResponseInProgressEvent)):
+            self._started = event.response
+        elif isinstance(event, OutputItemDoneEvent):
+            if isinstance(event.item, ImageGenerationCall):
+                self._take_final(event.item)
+        elif isinstance(event, ResponseCompletedEvent):
+            self._terminal = True
+            self._response = event.response
+            for call in event.response.image_calls:
+                self._take_final(call)
+        elif isinstance(event, (ResponseFailedEvent, ResponseIncompleteEvent)):
+            self._terminal = True
+            self._response = event.response
+            raise_for_response_status(event.response, status=None, request_id=self.request_id, body=None)
+            raise GenerationFailedError(
+                f"the stream ended with {event.type}",
+                status=None,
+                request_id=self.request_id,
+                code=event.type,
+            )
+        elif isinstance(event, ErrorEvent):
+            self._terminal = True
+            raise error_from_payload(event.model_dump(), status=None, request_id=self.request_id, body=None)
+
+    def _take_final(self, call: ImageGenerationCall) -> None:
+        # Any status but failed: Azure's last item says "generating" while carrying the full image.
+        if call.status == "failed" or not call.result or call.id in self._finals:
+            return
+        image = decode_image(
+            call.id,
+            call.result,
+            size=call.size,
+            revised_prompt=call.revised_prompt,
+            requested_format=self.requested_format or call.output_format,
+            request_id=self.request_id,
+        )
+        self._finals[call.id] = image
+        self._ready.append(image)

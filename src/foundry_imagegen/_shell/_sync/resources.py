@@ -1,0 +1,267 @@
+# Generated from _shell/_async/resources.py by scripts/unasync.py: do not edit; edit the source and run it.
+"""``client.agents`` and ``client.files``: one line of I/O per operation over the core's builders.
+
+Each resource sees its client through a narrow interface: a ``ResourceContext`` (URLs, defaults, the agent
+cache) and the client's send function, never the client itself.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import httpx
+
+from ..._core import agents as core
+from ..._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject, _AgentList, _VersionList
+from ..._core.calls import ApiCall
+from ..._core.inputs import ImageInput, ResolvedImage
+from ..._core.tool import ImageGenerationTool
+from ..base import model_parser as _parser
+from ..disk import resolve_image
+
+if TYPE_CHECKING:
+    from ..base import ResourceContext
+
+__all__ = ["Agents", "Files"]
+
+T = TypeVar("T")
+
+
+class Execute(Protocol):
+    """The client's send-with-retries, the one thing a resource may call on it."""
+
+    def __call__(self, call: ApiCall, parse: Callable[[httpx.Response], T]) -> T: ...
+
+
+class Agents:
+    """Prompt agents of a Foundry project (async); the mirror of ``Agents``.
+
+    Example::
+
+        version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+    """
+
+    def __init__(self, context: ResourceContext, execute: Execute) -> None:
+        self._context = context
+        self._execute = execute
+
+    def _url(self) -> str:
+        return self._context.project_url("client.agents")
+
+    def _create_call(
+        self,
+        name: str,
+        *,
+        model: str | None,
+        tool: ImageGenerationTool | Mapping[str, Any] | None,
+        instructions: str | None,
+        description: str | None,
+        metadata: Mapping[str, str] | None,
+    ) -> ApiCall:
+        defaults = self._context.defaults
+        return core.build_create_version(
+            self._url(),
+            name,
+            model=model or defaults.model or "",
+            tool=ImageGenerationTool.coerce(tool).with_defaults(deployment=defaults.image_deployment),
+            instructions=instructions,
+            description=description,
+            metadata=metadata,
+        )
+
+    def create_version(
+        self,
+        name: str,
+        *,
+        model: str | None = None,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        instructions: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> AgentVersion:
+        """Create a new version of agent ``name`` (the agent too, if new) holding the image tool.
+
+        Example::
+
+            version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        """
+        call = self._create_call(
+            name,
+            model=model,
+            tool=tool,
+            instructions=instructions,
+            description=description,
+            metadata=metadata,
+        )
+        self._context.agent_cache.forget(name)
+        return self._execute(call, _parser(AgentVersion))
+
+    def get(self, name: str) -> Agent:
+        """The agent with its latest version.
+
+        Example::
+
+            (client.agents.get("poster-artist")).latest
+        """
+        return self._execute(core.build_get_agent(self._url(), name), _parser(Agent))
+
+    def get_version(self, name: str, version: str) -> AgentVersion:
+        """One version of an agent.
+
+        Example::
+
+            (client.agents.get_version("poster-artist", "2")).image_tool
+        """
+        return self._execute(core.build_get_version(self._url(), name, version), _parser(AgentVersion))
+
+    def list(self) -> builtins.list[Agent]:
+        """Every agent of the project, oldest first (pages are followed).
+
+        Example::
+
+            [agent.name for agent in client.agents.list()]
+        """
+        agents: builtins.list[Agent] = []
+        after = None
+        while True:
+            page = self._execute(core.build_list_agents(self._url(), after=after), _parser(_AgentList))
+            agents.extend(page.data)
+            after = core.next_page(page)
+            if after is None:
+                return agents
+
+    def list_versions(self, name: str) -> builtins.list[AgentVersion]:
+        """Every version of an agent, oldest first (pages are followed).
+
+        Example::
+
+            [v.version for v in client.agents.list_versions("poster-artist")]
+        """
+        versions: builtins.list[AgentVersion] = []
+        after = None
+        while True:
+            call = core.build_list_versions(self._url(), name, after=after)
+            page = self._execute(call, _parser(_VersionList))
+            versions.extend(page.data)
+            after = core.next_page(page)
+            if after is None:
+                return versions
+
+    def delete_version(self, name: str, version: str) -> AgentDeletion:
+        """Delete one version.
+
+        Example::
+
+            client.agents.delete_version("poster-artist", "1")
+        """
+        self._context.agent_cache.forget(name)
+        call = core.build_delete_version(self._url(), name, version)
+        return self._execute(call, _parser(AgentDeletion))
+
+    def delete(self, name: str) -> AgentDeletion:
+        """Delete the agent and all its versions.
+
+        Example::
+
+            client.agents.delete("poster-artist")
+        """
+        self._context.agent_cache.forget(name)
+        return self._execute(core.build_delete_agent(self._url(), name), _parser(AgentDeletion))
+
+    def resolve(self, agent: AgentReference) -> AgentVersion | None:
+        """The version a reference points at (the latest when it names none).
+
+        Example::
+
+            client.agents.resolve(AgentReference(name="poster-artist"))
+        """
+        if agent.version is not None:
+            return self.get_version(agent.name, agent.version)
+        return (self.get(agent.name)).latest
+
+    @contextlib.contextmanager
+    def ephemeral(
+        self,
+        name: str | None = None,
+        *,
+        model: str | None = None,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        instructions: str | None = None,
+        description: str | None = None,
+    ) -> Iterator[AgentVersion]:
+        """A version that exists only inside the ``with`` block: deleted on exit, also on error.
+
+        Example::
+
+            with client.agents.ephemeral(model="gpt-4.1", tool=tool) as agent:
+                (client.generate("a poster", agent=agent)).save("poster.png")
+        """
+        fresh = name is None
+        version = self.create_version(
+            name or core.fresh_agent_name(secrets.token_hex(6)),
+            model=model,
+            tool=tool,
+            instructions=instructions,
+            description=description,
+        )
+        try:
+            yield version
+        finally:
+            if fresh:
+                self.delete(version.name)
+            else:
+                self.delete_version(version.name, version.version)
+
+
+class Files:
+    """The Files API (async); the mirror of ``Files``.
+
+    Example::
+
+        uploaded = client.files.upload("photo.png")
+    """
+
+    def __init__(self, context: ResourceContext, execute: Execute) -> None:
+        self._context = context
+        self._execute = execute
+
+    def _upload_call(self, file: ImageInput, *, filename: str | None, purpose: str) -> ApiCall:
+        resolved = resolve_image(file, param="file")
+        return core.build_upload_image(self._context.base_url, resolved, filename=filename, purpose=purpose)
+
+    def upload(self, file: ImageInput, *, filename: str | None = None, purpose: str = "assistants") -> FileObject:
+        """Upload an image (checked locally first). Azure wants ``purpose='assistants'`` for inputs.
+
+        Example::
+
+            FileId((client.files.upload("photo.png")).id)
+        """
+        call = self._upload_call(file, filename=filename, purpose=purpose)
+        return self._execute(call, _parser(FileObject))
+
+    def delete(self, file_id: str) -> AgentDeletion:
+        """Delete an uploaded file.
+
+        Example::
+
+            client.files.delete("assistant-KaVLJQTiWEvdz8yJQHHkqJ")
+        """
+        call = core.build_delete_file(self._context.base_url, file_id)
+        return self._execute(call, _parser(AgentDeletion))
+
+    def upload_resolved(self, image: ResolvedImage, *, purpose: str = "assistants") -> ResolvedImage:
+        """Upload a local image and return it as a file reference (URLs and ids pass through).
+
+        Example::
+
+            (client.files.upload_resolved(resolve_image("photo.png"))).file_id
+        """
+        if image.kind != "bytes":
+            return image
+        call = core.build_upload_image(self._context.base_url, image, filename=None, purpose=purpose)
+        uploaded = self._execute(call, _parser(FileObject))
+        return image.with_file_id(uploaded.id)

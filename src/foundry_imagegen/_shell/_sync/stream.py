@@ -1,0 +1,144 @@
+# Generated from _shell/_async/stream.py by scripts/unasync.py: do not edit; edit the source and run it.
+"""The asynchronous image stream: reads bytes and feeds the core's ``StreamProcessor``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from ..._core.events import StreamEvent
+from ..._core.parse import request_id_of
+from ..._core.results import GeneratedImage, GenerationResult
+from ..._core.stream import StreamProcessor
+from ..streaming import StreamBase, broken_stream_error, is_json
+
+__all__ = ["ImageStream"]
+
+
+class ImageStream(StreamBase):
+    """A streamed generation. Use it as a context manager; leaving the block closes the connection.
+
+    Iterate it for typed events, or use ``images()``, ``partial_images()``, ``final()`` or ``save()``.
+
+    Example::
+
+        with client.stream("a lighthouse at dusk", tool=ImageGenerationTool(partial_images=3)) as stream:
+            for image in stream.partial_images():
+                show(image.data)
+            result = stream.final()
+    """
+
+    def __init__(self, open: Callable[[], httpx.Response], processor: StreamProcessor) -> None:
+        super().__init__(processor)
+        self._open = open
+        self._response: httpx.Response | None = None
+        self._events: Iterator[StreamEvent] | None = None
+
+    def __enter__(self) -> ImageStream:
+        self._response = self._open()
+        self._processor.request_id = request_id_of(self._response.headers)
+        self._events = self._generate(self._response)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent).
+
+        Example::
+
+            stream.close()  # leaving the with-block does this
+        """
+        self._closed = True
+        if self._response is not None:
+            self._response.close()
+
+    def _generate(self, response: httpx.Response) -> Iterator[StreamEvent]:
+        try:
+            if is_json(response):
+                content = response.read()
+                for event in self._processor.feed_json_response(response.status_code, response.headers, content):
+                    yield event
+                return
+            for chunk in response.iter_bytes():
+                for event in self._processor.feed(chunk):
+                    yield event
+            for event in self._processor.end():
+                yield event
+        except httpx.HTTPError as exc:
+            raise broken_stream_error(exc, self._processor) from exc
+        finally:
+            response.close()
+
+    def _iterator(self) -> Iterator[StreamEvent]:
+        if self._events is None or self._closed:
+            raise RuntimeError("use the stream inside its with-block: `with client.stream(...) as stream:`")
+        return self._events
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        return self._iterator()
+
+    def images(self) -> Iterator[GeneratedImage]:
+        """Partial and final images in arrival order, each the moment it is decoded.
+
+        Example::
+
+            for image in stream.images():
+                image.save(f"fox-{image.partial_index}", overwrite=True)
+        """
+        for _ in self._iterator():
+            for image in self._processor.take_images():
+                yield image
+        for image in self._processor.take_images():
+            yield image
+
+    def partial_images(self) -> Iterator[GeneratedImage]:
+        """Only the partial images (``partial_index`` 0, 1, ...).
+
+        Example::
+
+            previews = [image.data for image in stream.partial_images()]
+        """
+        for image in self.images():
+            if image.is_partial:
+                yield image
+
+    def final(self) -> GenerationResult:
+        """Read to the end and return the same result object as ``generate``.
+
+        Example::
+
+            result = stream.final()
+            result.save("fox.png")
+        """
+        for _ in self._iterator():
+            self._processor.take_images()
+        return self._processor.result()
+
+    def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
+        """Read to the end and save the final image atomically; with ``partials``, each partial too.
+
+        Partials go next to it as ``name.partial-0.png``, ... as they arrive.
+
+        Example::
+
+            with client.stream("a fox") as stream:
+                stream.save("out/fox.png", partials=True)
+        """
+        self._check_target(path, overwrite)
+        written: list[Path] = []
+        try:
+            for image in self.images():
+                if partials:
+                    self._save_partial(image, path, overwrite, written)
+            return self._processor.result().save(path, overwrite=overwrite)
+        except BaseException:
+            self._remove(written)
+            raise

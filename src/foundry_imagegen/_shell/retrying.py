@@ -1,0 +1,52 @@
+"""The retry loop's arguments: the core's ``RetryPolicy`` decisions wired into tenacity."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import tenacity
+
+from .._core.retry import RetryPolicy
+
+__all__ = ["tenacity_kwargs"]
+
+log = logging.getLogger("foundry_imagegen")
+
+
+def tenacity_kwargs(policy: RetryPolicy, *, sleep: Callable[[float], Any] | None = None) -> dict[str, Any]:
+    """Arguments for ``tenacity.Retrying`` / ``AsyncRetrying``: the shells differ only in the loop.
+
+    The last typed error is re-raised when retries run out, never ``tenacity.RetryError``.
+    """
+
+    def should_retry(state: tenacity.RetryCallState) -> bool:
+        outcome = state.outcome
+        if outcome is None or not outcome.failed:
+            return False
+        error = outcome.exception()
+        return error is not None and policy.wait_before_retry(error, state.attempt_number) is not None
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        seconds = policy.wait_before_retry(error, state.attempt_number) if error is not None else None
+        return seconds or 0.0
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        seconds = state.next_action.sleep if state.next_action is not None else 0.0
+        # Retries heal themselves: INFO, not WARNING (Azure SDK logging guideline).
+        log.info("retrying in %.2fs after attempt %d: %s", seconds, state.attempt_number, type(error).__name__)
+
+    kwargs: dict[str, Any] = {
+        "retry": should_retry,
+        "wait": wait,
+        "stop": tenacity.stop_after_attempt(policy.max_retries + 1),
+        "before_sleep": before_sleep,
+        "reraise": True,
+    }
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    return kwargs
