@@ -21,8 +21,8 @@ from foundry_imagegen import (
 )
 from foundry_imagegen._core.config import Secret, TokenCache, env_settings, is_loopback, resolve_endpoint
 from foundry_imagegen._core.images import image_dimensions, sniff_format
-from foundry_imagegen._shell.disk import atomic_write, target_path
 from foundry_imagegen._core.retry import retry_after_seconds
+from foundry_imagegen._shell.disk import atomic_write, target_path
 from testkit import make_png
 
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + bytes.fromhex(
