@@ -199,11 +199,11 @@ class ImageDeploymentError(BadRequestError):
 
     Example::
 
-        ImageGenerationTool(deployment="gpt-image-1")  # the name of your image deployment
+        ImageGenerationTool(image_deployment="gpt-image-1")  # the name of your image deployment
     """
 
     default_hint = (
-        "Pass ImageGenerationTool(deployment=...) or FoundryClient(image_deployment=...) with the exact "
+        "Pass ImageGenerationTool(image_deployment=...) or FoundryClient(image_deployment=...) with the exact "
         "name of an image model deployment (e.g. gpt-image-1) in this resource; it is sent as the "
         "x-ms-oai-image-generation-deployment header; the orchestrator model must be another deployment."
     )

@@ -127,7 +127,7 @@ class TestAgentOperations:
             return_value=httpx.Response(200, json=version_json(deployment=IMAGE_DEPLOYMENT, quality="low"))
         )
         client = h.client()
-        tool = ImageGenerationTool(deployment=IMAGE_DEPLOYMENT, quality="low")
+        tool = ImageGenerationTool(image_deployment=IMAGE_DEPLOYMENT, quality="low")
 
         created = await h.run(
             client.agents.create_version,
@@ -156,7 +156,7 @@ class TestAgentOperations:
         assert isinstance(created, AgentVersion)
         assert (created.name, created.version, created.id) == ("poster", "1", "poster:1")
         assert created.image_tool == ImageGenerationTool(
-            deployment=IMAGE_DEPLOYMENT, model=IMAGE_DEPLOYMENT, quality="low"
+            image_deployment=IMAGE_DEPLOYMENT, model=IMAGE_DEPLOYMENT, quality="low"
         )
 
     async def test_create_version_defaults_to_the_clients_model_and_deployment(self, h):
@@ -178,9 +178,9 @@ class TestAgentOperations:
         with pytest.raises(MissingImageDeploymentError):
             await h.run(client.agents.create_version, "poster", model="gpt-4.1")
         with pytest.raises(ConfigurationError, match=r"is also the image deployment"):
-            await h.run(client.agents.create_version, "poster", model="img", tool={"deployment": "img"})
+            await h.run(client.agents.create_version, "poster", model="img", tool={"image_deployment": "img"})
         with pytest.raises(ConfigurationError, match=r"Fix: e.g. 'poster-artist'"):
-            await h.run(client.agents.create_version, "poster_", model="gpt-4.1", tool={"deployment": "img"})
+            await h.run(client.agents.create_version, "poster_", model="gpt-4.1", tool={"image_deployment": "img"})
         assert h.mock.calls.call_count == 0
 
     async def test_get(self, h):
@@ -198,7 +198,7 @@ class TestAgentOperations:
         assert isinstance(agent, Agent)
         assert isinstance(agent.latest, AgentVersion)
         assert agent.latest.version == "3"
-        assert agent.latest.image_tool is not None and agent.latest.image_tool.deployment == "img-deploy"
+        assert agent.latest.image_tool is not None and agent.latest.image_tool.image_deployment == "img-deploy"
 
     async def test_get_version(self, h):
         route = h.mock.get(AGENTS + "/poster/versions/2").mock(
@@ -658,7 +658,7 @@ class TestGenerateWithAgents:
         client = h.client(image_deployment=None)
 
         await h.run(client.generate, "a jazz poster", agent="poster")
-        await h.run(client.agents.create_version, "poster", tool={"deployment": "img-new"})
+        await h.run(client.agents.create_version, "poster", tool={"image_deployment": "img-new"})
         await h.run(client.generate, "a jazz poster", agent="poster")
 
         headers = [call.request.headers[IMAGE_DEPLOYMENT_HEADER] for call in generate.calls]
@@ -715,7 +715,9 @@ class TestGenerateWithAgents:
         client = h.client()  # image_deployment=gpt-image-1
 
         await h.run(client.generate, "a jazz poster", agent="poster")
-        await h.run(client.generate, "a jazz poster", agent="poster", tool=ImageGenerationTool(deployment="other"))
+        await h.run(
+            client.generate, "a jazz poster", agent="poster", tool=ImageGenerationTool(image_deployment="other")
+        )
 
         assert [c.request.headers[IMAGE_DEPLOYMENT_HEADER] for c in generate.calls] == [IMAGE_DEPLOYMENT, "other"]
         assert h.mock.calls.call_count == 2

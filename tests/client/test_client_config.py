@@ -222,7 +222,7 @@ class TestToolAndDeploymentResolution:
         route = h.mock.post(PROJECT_URL).mock(return_value=ok_response())
         client = h.client(image_deployment="img-default")
 
-        await h.run(client.generate, "a red fox", tool=ImageGenerationTool(deployment="img-tool"))
+        await h.run(client.generate, "a red fox", tool=ImageGenerationTool(image_deployment="img-tool"))
 
         request = route.calls.last.request
         assert request.headers[IMAGE_DEPLOYMENT_HEADER] == "img-tool"
@@ -232,7 +232,7 @@ class TestToolAndDeploymentResolution:
         route = h.mock.post(PROJECT_URL).mock(return_value=ok_response())
         client = h.client(image_deployment=None)
 
-        await h.run(client.generate, "a red fox", tool=ImageGenerationTool(deployment="img-tool"))
+        await h.run(client.generate, "a red fox", tool=ImageGenerationTool(image_deployment="img-tool"))
 
         assert route.calls.last.request.headers[IMAGE_DEPLOYMENT_HEADER] == "img-tool"
 
@@ -240,7 +240,9 @@ class TestToolAndDeploymentResolution:
         route = h.mock.post(PROJECT_URL).mock(return_value=ok_response())
         client = h.client()
 
-        await h.run(client.generate, "a red fox", tool=ImageGenerationTool(deployment="my-img", model="gpt-image-1"))
+        await h.run(
+            client.generate, "a red fox", tool=ImageGenerationTool(image_deployment="my-img", model="gpt-image-1")
+        )
 
         request = route.calls.last.request
         assert request.headers[IMAGE_DEPLOYMENT_HEADER] == "my-img"

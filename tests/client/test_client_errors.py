@@ -436,6 +436,6 @@ class TestInvalidAnswers:
             return_value=ok_response([image_call("@@@", id="ig_bad")], request_id="req-err-1")
         )
         client = h.client()
-        request = ImageGenerationTool(deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
+        request = ImageGenerationTool(image_deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
         with pytest.raises(InvalidResponseError):
             await h.run(client.create_response, request)

@@ -246,7 +246,7 @@ class TestCreateResponse:
     async def test_sends_the_built_request_and_decodes_images(self, h):
         route = h.mock.post(PROJECT_URL).mock(return_value=ok_response(request_id="req-cr"))
         client = h.client()
-        request = ImageGenerationTool(deployment="img-deploy", quality="low").build_request(
+        request = ImageGenerationTool(image_deployment="img-deploy", quality="low").build_request(
             "a cat", model="gpt-4.1-nano", tool_choice="image_generation"
         )
 
@@ -269,7 +269,7 @@ class TestCreateResponse:
     async def test_no_image_is_not_an_error(self, h):
         h.mock.post(PROJECT_URL).mock(return_value=ok_response([message("I would rather describe it.")]))
         client = h.client()
-        request = ImageGenerationTool(deployment=IMAGE_DEPLOYMENT).build_request("a cat", model=MODEL)
+        request = ImageGenerationTool(image_deployment=IMAGE_DEPLOYMENT).build_request("a cat", model=MODEL)
 
         result = await h.run(client.create_response, request)
 

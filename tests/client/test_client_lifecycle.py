@@ -64,7 +64,7 @@ async def test_use_after_close_raises_client_closed(h):
 
 async def test_create_response_after_close_raises_client_closed(h):
     client = h.client()
-    request = ImageGenerationTool(deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
+    request = ImageGenerationTool(image_deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
     await h.run(client.close)
 
     with pytest.raises(ClientClosedError):
@@ -185,7 +185,7 @@ async def test_client_timeout_setting(h):
 async def test_create_response_per_call_timeout(h):
     route = h.mock.post(PROJECT_URL).mock(return_value=ok_response())
     client = h.client()
-    request = ImageGenerationTool(deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
+    request = ImageGenerationTool(image_deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
 
     await h.run(client.create_response, request, timeout=5)
 

@@ -752,7 +752,7 @@ async def test_an_async_partial_callback_is_refused_before_sending(h):
 
 async def test_create_response_refuses_a_stream_request(h):
     client = h.client()
-    request = ImageGenerationTool(deployment="gpt-image-1").build_request("x", model="gpt-4.1", stream=True)
+    request = ImageGenerationTool(image_deployment="gpt-image-1").build_request("x", model="gpt-4.1", stream=True)
     with pytest.raises(ConfigurationError, match=r"use client\.stream"):
         await h.run(client.create_response, request)
     assert h.mock.calls.call_count == 0

@@ -48,7 +48,7 @@ from testkit import make_png
 
 PROJECT = "https://acme.services.ai.azure.com/api/projects/p1"
 BASE = PROJECT + "/openai/v1"
-TOOL = ImageGenerationTool(deployment="gpt-image-1")
+TOOL = ImageGenerationTool(image_deployment="gpt-image-1")
 
 
 def pil_png(width: int, height: int, mode: str = "RGBA", *, clear: tuple[int, int, int, int] | None = None) -> bytes:
@@ -143,7 +143,7 @@ def test_image_tool_turns_the_wire_model_into_the_deployment():
     tool = v.image_tool
 
     assert isinstance(tool, ImageGenerationTool)
-    assert tool.deployment == "img-deploy"
+    assert tool.image_deployment == "img-deploy"
     assert (tool.quality, tool.size) == ("low", "1024x1536")
     assert tool.headers() == {IMAGE_DEPLOYMENT_HEADER: "img-deploy"}
     assert tool.to_param() == {"type": "image_generation", "model": "img-deploy", "quality": "low", "size": "1024x1536"}
@@ -159,7 +159,7 @@ def test_image_tool_is_none_without_an_image_tool_or_with_a_broken_one():
 def test_image_tool_without_a_model_has_no_deployment():
     tool = version([{"type": "image_generation", "quality": "high"}]).image_tool
     assert tool is not None
-    assert (tool.deployment, tool.quality) == (None, "high")
+    assert (tool.image_deployment, tool.quality) == (None, "high")
 
 
 def test_version_reference_pins_the_version_and_agent_latest():
@@ -174,7 +174,7 @@ def test_version_reference_pins_the_version_and_agent_latest():
 
 
 def test_create_version_body_is_exact():
-    tool = ImageGenerationTool(deployment="gpt-image-1", quality="low", size="1024x1024")
+    tool = ImageGenerationTool(image_deployment="gpt-image-1", quality="low", size="1024x1024")
 
     call = build_create_version(
         PROJECT,
@@ -657,14 +657,14 @@ def test_legacy_agent_field():
 
 
 def test_agent_request_refuses_tool_settings_it_would_drop():
-    tool = ImageGenerationTool(deployment="gpt-image-1", size="1024x1024", quality="low")
+    tool = ImageGenerationTool(image_deployment="gpt-image-1", size="1024x1024", quality="low")
     with pytest.raises(ConfigurationError) as info:
         build_responses_request(tool, "a poster", model=None, agent=AgentReference(name="poster"))
     assert "tool sets quality, size" in str(info.value)
     assert "Fix: create an agent version with those settings" in str(info.value)
     with pytest.raises(ConfigurationError, match=r"tool sets partial_images"):
         build_responses_request(
-            ImageGenerationTool(deployment="gpt-image-1", partial_images=2),
+            ImageGenerationTool(image_deployment="gpt-image-1", partial_images=2),
             "a poster",
             model=None,
             agent=AgentReference(name="poster"),
@@ -672,21 +672,21 @@ def test_agent_request_refuses_tool_settings_it_would_drop():
 
 
 def test_agent_request_accepts_a_tool_that_only_names_the_deployment():
-    tool = ImageGenerationTool(deployment="img")
+    tool = ImageGenerationTool(image_deployment="img")
     request = build_responses_request(tool, "a poster", model=None, agent=AgentReference(name="poster"))
     assert request.headers == {IMAGE_DEPLOYMENT_HEADER: "img"}
     assert "tools" not in request.json and "model" not in request.json
 
 
 def test_agent_request_refuses_a_tool_model_it_would_drop():
-    tool = ImageGenerationTool(deployment="img", model="gpt-image-2")
+    tool = ImageGenerationTool(image_deployment="img", model="gpt-image-2")
     with pytest.raises(ConfigurationError, match="tool sets model"):
         build_responses_request(tool, "a poster", model=None, agent=AgentReference(name="poster"))
 
 
 @pytest.mark.parametrize("key", ["stream", "model", "tools", "agent_reference", "store"])
 def test_extra_body_cannot_set_fields_the_sdk_owns(key):
-    tool = ImageGenerationTool(deployment="img")
+    tool = ImageGenerationTool(image_deployment="img")
     with pytest.raises(ConfigurationError, match=f"extra_body sets {key}"):
         build_responses_request(tool, "x", model="gpt-4.1", extra_body={key: True})
     assert build_responses_request(tool, "x", model="gpt-4.1", extra_body={"metadata": {"a": "b"}}).json["metadata"]

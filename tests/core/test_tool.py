@@ -30,7 +30,7 @@ def test_defaults_send_only_the_type() -> None:
 
 
 def test_to_param_omits_unset_and_puts_deployment_in_model() -> None:
-    tool = ImageGenerationTool(deployment="img-prod", size="1024x1536", quality="low", partial_images=2)
+    tool = ImageGenerationTool(image_deployment="img-prod", size="1024x1536", quality="low", partial_images=2)
     assert tool.to_param() == {
         "type": "image_generation",
         "model": "img-prod",
@@ -42,12 +42,12 @@ def test_to_param_omits_unset_and_puts_deployment_in_model() -> None:
 
 
 def test_explicit_model_wins_on_the_wire() -> None:
-    assert ImageGenerationTool(deployment="img", model="gpt-image-1").to_param()["model"] == "gpt-image-1"
+    assert ImageGenerationTool(image_deployment="img", model="gpt-image-1").to_param()["model"] == "gpt-image-1"
 
 
 def test_every_field_round_trips() -> None:
     tool = ImageGenerationTool(
-        deployment="gpt-image-1",
+        image_deployment="gpt-image-1",
         model="gpt-image-1",
         output_format="webp",
         background="transparent",
@@ -62,11 +62,11 @@ def test_every_field_round_trips() -> None:
     )
     param = tool.to_param()
     assert param["input_image_mask"] == {"file_id": "assistant-1"}
-    assert ImageGenerationTool.coerce({**param, "deployment": "gpt-image-1"}) == tool
+    assert ImageGenerationTool.coerce({**param, "image_deployment": "gpt-image-1"}) == tool
 
 
 def test_headers_and_missing_deployment() -> None:
-    assert ImageGenerationTool(deployment="gpt-image-1").headers() == {IMAGE_DEPLOYMENT_HEADER: "gpt-image-1"}
+    assert ImageGenerationTool(image_deployment="gpt-image-1").headers() == {IMAGE_DEPLOYMENT_HEADER: "gpt-image-1"}
     with pytest.raises(MissingImageDeploymentError) as info:
         ImageGenerationTool().headers()
     message = str(info.value)
@@ -75,7 +75,7 @@ def test_headers_and_missing_deployment() -> None:
 
 
 def test_openai_adapter() -> None:
-    tool = ImageGenerationTool(deployment="gpt-image-1", quality="low")
+    tool = ImageGenerationTool(image_deployment="gpt-image-1", quality="low")
     assert tool.to_openai_kwargs() == {
         "tools": [{"type": "image_generation", "model": "gpt-image-1", "quality": "low"}],
         "extra_headers": {IMAGE_DEPLOYMENT_HEADER: "gpt-image-1"},
@@ -135,7 +135,7 @@ def test_fixed_sizes_are_fine_for_every_model(size: str) -> None:
 
 def test_custom_size_only_for_gpt_image_2() -> None:
     assert ImageGenerationTool(model="gpt-image-2", size="2048x1152").size == "2048x1152"
-    assert ImageGenerationTool(deployment="gpt-image-2-2026-04-21", size="3840x2160").size == "3840x2160"
+    assert ImageGenerationTool(image_deployment="gpt-image-2-2026-04-21", size="3840x2160").size == "3840x2160"
     assert errors(model="gpt-image-1", size="2048x1152") == [
         (
             ("size",),
@@ -167,7 +167,7 @@ def test_size_syntax() -> None:
 
 def test_custom_size_on_unknown_model_warns_but_passes() -> None:
     with pytest.warns(ToolConfigWarning, match="not checked locally"):
-        tool = ImageGenerationTool(deployment="prod-images", size="2048x1152")
+        tool = ImageGenerationTool(image_deployment="prod-images", size="2048x1152")
     assert tool.size == "2048x1152"
 
 
@@ -183,8 +183,8 @@ def test_input_fidelity_not_on_mini() -> None:
 
 
 def test_deployment_name_is_checked() -> None:
-    [(loc, msg)] = errors(deployment="gpt image\n1")
-    assert loc == ("deployment",) and "is not a deployment name" in msg
+    [(loc, msg)] = errors(image_deployment="gpt image\n1")
+    assert loc == ("image_deployment",) and "is not a deployment name" in msg
 
 
 def test_mask_needs_exactly_one_source() -> None:
@@ -195,7 +195,7 @@ def test_mask_needs_exactly_one_source() -> None:
 
 
 def test_frozen_and_replace_revalidates() -> None:
-    tool = ImageGenerationTool(deployment="gpt-image-1")
+    tool = ImageGenerationTool(image_deployment="gpt-image-1")
     with pytest.raises(ValidationError):
         tool.quality = "low"  # type: ignore[misc]
     assert tool.replace(quality="low").quality == "low"
@@ -209,7 +209,7 @@ def test_coerce_rejects_other_types() -> None:
 
 
 def test_build_request_shape() -> None:
-    tool = ImageGenerationTool(deployment="gpt-image-1", quality="low")
+    tool = ImageGenerationTool(image_deployment="gpt-image-1", quality="low")
     req = tool.build_request(
         "a red fox",
         model="gpt-4.1",
@@ -233,17 +233,17 @@ def test_build_request_shape() -> None:
 
 
 def test_streaming_without_partial_images_sends_one() -> None:
-    req = ImageGenerationTool(deployment="gpt-image-1").build_request("x", model="gpt-4.1", stream=True)
+    req = ImageGenerationTool(image_deployment="gpt-image-1").build_request("x", model="gpt-4.1", stream=True)
     assert req.json["stream"] is True and req.stream
     assert req.json["tools"][0]["partial_images"] == 1
     assert req.headers["Accept"] == "text/event-stream"
-    explicit = ImageGenerationTool(deployment="gpt-image-1", partial_images=0)
+    explicit = ImageGenerationTool(image_deployment="gpt-image-1", partial_images=0)
     assert explicit.build_request("x", model="gpt-4.1", stream=True).json["tools"][0]["partial_images"] == 0
 
 
 def test_message_list_input_is_copied() -> None:
     messages = [{"role": "user", "content": "a fox"}]
-    req = ImageGenerationTool(deployment="d").build_request(messages, model="gpt-4.1")
+    req = ImageGenerationTool(image_deployment="d").build_request(messages, model="gpt-4.1")
     assert req.json["input"] == messages and req.json["input"][0] is not messages[0]
 
 
@@ -260,7 +260,7 @@ def test_message_list_input_is_copied() -> None:
     ],
 )
 def test_build_request_refuses_bad_calls(kwargs: dict[str, object], needle: str) -> None:
-    tool = ImageGenerationTool(deployment="gpt-image-1")
+    tool = ImageGenerationTool(image_deployment="gpt-image-1")
     with pytest.raises(ConfigurationError) as info:
         tool.build_request(**kwargs)  # type: ignore[arg-type]
     assert needle in str(info.value) and "Fix:" in str(info.value)
@@ -311,3 +311,13 @@ def test_any_input_gives_a_valid_tool_or_a_validation_error(fields: dict[str, ob
         assert tool.output_format in ("jpeg", "webp")
     if tool.background == "transparent":
         assert tool.output_format != "jpeg"
+
+
+def test_the_old_deployment_spelling_still_works_with_a_deprecation_warning() -> None:
+    with pytest.warns(DeprecationWarning, match="image_deployment"):
+        tool = ImageGenerationTool(deployment="img")  # type: ignore[call-arg]
+    assert tool.image_deployment == "img" and tool.headers() == {IMAGE_DEPLOYMENT_HEADER: "img"}
+    with pytest.warns(DeprecationWarning, match="tool.image_deployment"):
+        assert tool.deployment == "img"
+    with pytest.raises(ValidationError, match="image_deployment= only"):
+        ImageGenerationTool(deployment="a", image_deployment="b")  # type: ignore[call-arg]

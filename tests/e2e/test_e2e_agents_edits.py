@@ -25,7 +25,7 @@ from foundry_imagegen import (
 pytestmark = pytest.mark.e2e
 
 IMAGE_HEADER = "x-ms-oai-image-generation-deployment"
-TOOL = ImageGenerationTool(deployment="gpt-image-1", quality="low")
+TOOL = ImageGenerationTool(image_deployment="gpt-image-1", quality="low")
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ async def test_agent_generate_edit_twice_save_and_delete(shell, foundry_emulator
         "instructions": "Draw bold posters.",
         "tools": [{"type": "image_generation", "model": "gpt-image-1", "quality": "low"}],
     }
-    assert version.image_tool is not None and version.image_tool.deployment == "gpt-image-1"
+    assert version.image_tool is not None and version.image_tool.image_deployment == "gpt-image-1"
 
     first = await shell.run(client.generate, "a jazz festival poster", agent=version)
     assert first.response.store is True
@@ -180,7 +180,7 @@ async def test_unstored_edit_is_not_kept_by_the_service(shell, foundry_emulator)
 async def test_agent_name_string_reads_the_agent_for_its_deployment(shell, foundry_emulator):
     client = shell.client(foundry_emulator)
     await shell.run(
-        client.agents.create_version, "mini-poster", model="gpt-4.1", tool={"deployment": "gpt-image-1-mini"}
+        client.agents.create_version, "mini-poster", model="gpt-4.1", tool={"image_deployment": "gpt-image-1-mini"}
     )
 
     await shell.run(client.generate, "a poster", agent="mini-poster")
@@ -365,7 +365,7 @@ async def test_legacy_agent_field(shell, foundry_emulator):
 
 async def test_stream_with_an_agent(shell, foundry_emulator):
     client = shell.client(foundry_emulator)
-    tool = ImageGenerationTool(deployment="gpt-image-1", quality="low", partial_images=2)
+    tool = ImageGenerationTool(image_deployment="gpt-image-1", quality="low", partial_images=2)
     version = await shell.run(client.agents.create_version, "streamer", model="gpt-4.1", tool=tool)
 
     async with shell.entered(client.stream("a neon poster", agent=version)) as stream:

@@ -118,7 +118,7 @@ async def test_jpeg_with_compression(shell, foundry_emulator, tmp_path):
 
 async def test_gpt_image_2_custom_size(shell, foundry_emulator):
     client = shell.client(foundry_emulator)  # the tool's deployment wins over the client's gpt-image-1
-    tool = ImageGenerationTool(deployment="gpt-image-2", size="2048x1152")
+    tool = ImageGenerationTool(image_deployment="gpt-image-2", size="2048x1152")
 
     result = await shell.run(client.generate, PROMPT, tool=tool)
 
@@ -141,7 +141,7 @@ async def test_azure_openai_resource_endpoint(shell, foundry_emulator):
 
 async def test_create_response_with_a_built_request(shell, foundry_emulator):
     client = shell.client(foundry_emulator)
-    tool = ImageGenerationTool(deployment="gpt-image-1-mini", quality="medium", size="1024x1536")
+    tool = ImageGenerationTool(image_deployment="gpt-image-1-mini", quality="medium", size="1024x1536")
     request = tool.build_request("a koi pond", model="gpt-4o", tool_choice="image_generation")
 
     result = await shell.run(client.create_response, request)
@@ -157,7 +157,7 @@ async def test_create_response_with_a_built_request(shell, foundry_emulator):
 async def test_create_response_returns_a_text_only_answer(shell, foundry_emulator):
     foundry_emulator.inject("text_only", text="Only words today.")
     client = shell.client(foundry_emulator)
-    request = ImageGenerationTool(deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
+    request = ImageGenerationTool(image_deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
 
     result = await shell.run(client.create_response, request)
 

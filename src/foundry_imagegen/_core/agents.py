@@ -101,7 +101,7 @@ class AgentVersion(_Lenient):
                     tool = ImageGenerationTool.model_validate(fields)
                 except ValidationError:
                     return None
-                return tool.replace(deployment=tool.model) if tool.model and not tool.deployment else tool
+                return tool.replace(image_deployment=tool.model) if tool.model and not tool.image_deployment else tool
         return None
 
 
@@ -214,9 +214,9 @@ def build_create_version(
         raise ConfigurationError(
             "model=None: an agent needs the orchestrator (chat) model deployment. Fix: model='gpt-4.1'"
         )
-    if tool.deployment is None:
+    if tool.image_deployment is None:
         tool.headers()  # raises MissingImageDeploymentError with the fix
-    if model == tool.deployment:
+    if model == tool.image_deployment:
         raise ConfigurationError(
             f"model={model!r} is also the image deployment. Fix: use a chat model deployment for model="
         )

@@ -101,7 +101,7 @@ def needs_agent_lookup(
     defaults: CallDefaults,
 ) -> bool:
     """Whether the service must be asked for the agent's tool: only when nobody named the image deployment."""
-    explicit = ImageGenerationTool.coerce(tool).deployment
+    explicit = ImageGenerationTool.coerce(tool).image_deployment
     return explicit is None and defaults.image_deployment is None and agent_tool is None
 
 
@@ -127,9 +127,14 @@ def prepare_request(
     Deployment precedence: the caller's tool, else the agent's own tool, else the client's default.
     """
     resolved = ImageGenerationTool.coerce(tool)
-    if agent is not None and agent_tool is not None and resolved.deployment is None and agent_tool.deployment:
-        resolved = resolved.replace(deployment=agent_tool.deployment)
-    resolved = resolved.with_defaults(deployment=defaults.image_deployment)
+    if (
+        agent is not None
+        and agent_tool is not None
+        and resolved.image_deployment is None
+        and agent_tool.image_deployment
+    ):
+        resolved = resolved.replace(image_deployment=agent_tool.image_deployment)
+    resolved = resolved.with_defaults(image_deployment=defaults.image_deployment)
     if mask is not None:
         resolved = resolved.replace(input_image_mask=mask.mask_param())
     if force_image is None:

@@ -140,11 +140,11 @@ def build_responses_request(
             "call the image tool. Fix: pass model='gpt-4.1' (your deployment's name), set "
             "FoundryClient(model=...), or set AZURE_AI_MODEL_DEPLOYMENT_NAME for from_env()"
         )
-    if model == tool.deployment:
+    if model == tool.image_deployment:
         raise ConfigurationError(
             f"model={model!r} is also the image deployment. The orchestrator must be a chat model "
             "deployment different from the image model deployment. Fix: model='<chat deployment, e.g. "
-            f"gpt-4.1>' and keep deployment={tool.deployment!r} for images"
+            f"gpt-4.1>' and keep image_deployment={tool.image_deployment!r} for images"
         )
     param = tool.to_param()
     if stream and tool.partial_images is None:
@@ -209,7 +209,7 @@ def check_agent_tool(tool: ImageGenerationTool, *, has_mask: bool) -> None:
             "mask= cannot be sent with agent=: the mask is part of the image tool, and an agent's tool comes from "
             "its stored definition. Fix: edit with a direct call (model=...) instead"
         )
-    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "deployment", "input_image_mask"})
+    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "image_deployment", "input_image_mask"})
     if ignored:
         # Quietly dropping size/quality/... would give the caller an image they did not ask for.
         raise ConfigurationError(

@@ -84,12 +84,13 @@ class ImageGenerationTool(BaseModel):
     """Typed config of the hosted ``image_generation`` tool. Frozen; unknown fields are refused.
 
     Every rule the service enforces that can be checked locally is checked here, before any request,
-    and each error names the field, the value and the fix. ``deployment`` is not a tool field: it is the
-    image model deployment sent in the ``x-ms-oai-image-generation-deployment`` header.
+    and each error names the field, the value and the fix. ``image_deployment`` is not a tool field: it is
+    the image model deployment sent in the ``x-ms-oai-image-generation-deployment`` header (``deployment=``
+    is its old, deprecated spelling).
 
     Example::
 
-        tool = ImageGenerationTool(deployment="gpt-image-1", size="1024x1024", quality="low")
+        tool = ImageGenerationTool(image_deployment="gpt-image-1", size="1024x1024", quality="low")
         tool.to_param()  # {'type': 'image_generation', 'size': '1024x1024', 'quality': 'low', ...}
         tool.headers()   # {'x-ms-oai-image-generation-deployment': 'gpt-image-1'}
     """
@@ -97,10 +98,10 @@ class ImageGenerationTool(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False, defer_build=True)
 
     type: Literal["image_generation"] = "image_generation"
-    deployment: str | None = Field(default=None, description="Image model deployment name (header value).")
+    image_deployment: str | None = Field(default=None, description="Image model deployment name (header value).")
     model: str | None = Field(
         default=None,
-        description="Wire `model`; Azure reads it as a deployment name. Defaults to `deployment`.",
+        description="Wire `model`; Azure reads it as a deployment name. Defaults to `image_deployment`.",
     )
     output_format: Literal["png", "webp", "jpeg"] | None = None
     background: Literal["transparent", "opaque", "auto"] | None = None
@@ -113,12 +114,33 @@ class ImageGenerationTool(BaseModel):
     input_image_mask: InputImageMask | None = None
     action: Literal["generate", "edit", "auto"] | None = None
 
-    @field_validator("deployment")
+    @model_validator(mode="before")
+    @classmethod
+    def _old_deployment_name(cls, data: Any) -> Any:
+        # 0.1 called the field `deployment`; one name per concept now, the old one still accepted.
+        if isinstance(data, dict) and "deployment" in data:
+            if "image_deployment" in data:
+                raise ValueError("pass image_deployment= only (deployment= is its deprecated spelling)")
+            warnings.warn(
+                "ImageGenerationTool(deployment=...) is deprecated. Fix: ImageGenerationTool(image_deployment=...)",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+            data = {("image_deployment" if key == "deployment" else key): value for key, value in data.items()}
+        return data
+
+    @property
+    def deployment(self) -> str | None:
+        """Deprecated spelling of ``image_deployment``."""
+        warnings.warn("tool.deployment is deprecated. Fix: tool.image_deployment", DeprecationWarning, stacklevel=2)
+        return self.image_deployment
+
+    @field_validator("image_deployment")
     @classmethod
     def _check_deployment(cls, value: str | None) -> str | None:
         if value is not None and not _DEPLOYMENT_RE.fullmatch(value):
             raise _err(
-                "deployment",
+                "image_deployment",
                 value,
                 "is not a deployment name (1-64 letters, digits, '.', '_' or '-')",
                 "pass the name shown under Deployments in the Foundry portal, e.g. 'gpt-image-1'",
@@ -183,7 +205,7 @@ class ImageGenerationTool(BaseModel):
                 "is not a size",
                 f"use one of {', '.join(FIXED_SIZES)}, 'auto', or WIDTHxHEIGHT for gpt-image-2",
             )
-        name = info.data.get("model") or info.data.get("deployment")
+        name = info.data.get("model") or info.data.get("image_deployment")
         family = model_family(name)
         if family is None:
             warnings.warn(
@@ -223,7 +245,7 @@ class ImageGenerationTool(BaseModel):
     @field_validator("input_fidelity")
     @classmethod
     def _check_fidelity(cls, value: str | None, info: ValidationInfo) -> str | None:
-        name = info.data.get("model") or info.data.get("deployment")
+        name = info.data.get("model") or info.data.get("image_deployment")
         if value is not None and model_family(name) == "gpt-image-1-mini":
             raise _err(
                 "input_fidelity",
@@ -260,26 +282,26 @@ class ImageGenerationTool(BaseModel):
         """
         return type(self).model_validate({**self.model_dump(exclude_none=True), **changes})
 
-    def with_defaults(self, *, deployment: str | None) -> ImageGenerationTool:
+    def with_defaults(self, *, image_deployment: str | None) -> ImageGenerationTool:
         """This tool, with the client's default deployment filled in when the tool names none."""
-        if self.deployment is None and deployment is not None:
-            return self.replace(deployment=deployment)
+        if self.image_deployment is None and image_deployment is not None:
+            return self.replace(image_deployment=image_deployment)
         return self
 
     def to_param(self) -> dict[str, Any]:
-        """The tool JSON exactly as the wire wants it: unset fields omitted, ``deployment`` left out.
+        """The tool JSON exactly as the wire wants it: unset fields omitted, ``image_deployment`` left out.
 
-        The wire ``model`` falls back to ``deployment``, as the Azure samples do: on Azure the service
+        The wire ``model`` falls back to ``image_deployment``, as the Azure samples do: on Azure the service
         reads this field as a deployment name.
 
         Example::
 
-            ImageGenerationTool(deployment="img", quality="low").to_param()
+            ImageGenerationTool(image_deployment="img", quality="low").to_param()
             # {'type': 'image_generation', 'model': 'img', 'quality': 'low'}
         """
-        data = self.model_dump(mode="json", exclude_none=True, exclude={"deployment"})
-        if "model" not in data and self.deployment:
-            data = {"type": data.pop("type"), "model": self.deployment, **data}
+        data = self.model_dump(mode="json", exclude_none=True, exclude={"image_deployment"})
+        if "model" not in data and self.image_deployment:
+            data = {"type": data.pop("type"), "model": self.image_deployment, **data}
         return data
 
     def headers(self) -> dict[str, str]:
@@ -287,17 +309,17 @@ class ImageGenerationTool(BaseModel):
 
         Example::
 
-            ImageGenerationTool(deployment="gpt-image-1").headers()
+            ImageGenerationTool(image_deployment="gpt-image-1").headers()
         """
-        if not self.deployment:
+        if not self.image_deployment:
             raise MissingImageDeploymentError(
-                "deployment=None: the service needs the image model deployment in the "
+                "image_deployment=None: the service needs the image model deployment in the "
                 f"{IMAGE_DEPLOYMENT_HEADER} header, and without it answers HTTP 400 to every call that "
-                "carries the image tool. Fix: ImageGenerationTool(deployment='<your image deployment, "
+                "carries the image tool. Fix: ImageGenerationTool(image_deployment='<your image deployment, "
                 "e.g. gpt-image-1>') or FoundryClient(..., image_deployment='...'), or set "
                 "IMAGE_GENERATION_MODEL_DEPLOYMENT_NAME for from_env()."
             )
-        return {IMAGE_DEPLOYMENT_HEADER: self.deployment}
+        return {IMAGE_DEPLOYMENT_HEADER: self.image_deployment}
 
     def to_openai_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for openai-python's ``client.responses.create``: the tool and the header.

@@ -157,7 +157,7 @@ class BaseFoundryClient:
         self._model = model
         if image_deployment is not None:
             try:
-                ImageGenerationTool(deployment=image_deployment)  # the same name rules as the tool's
+                ImageGenerationTool(image_deployment=image_deployment)  # the same name rules as the tool's
             except ValueError as exc:
                 raise ConfigurationError(
                     f"image_deployment={image_deployment!r} is not a deployment name (1-64 letters, digits, '.', "

@@ -82,8 +82,8 @@ _FLAGS = {
     "output_format": "--format",
     "output_compression": "--compression",
     "moderation": "--moderation",
-    "model": "--model",
-    "deployment": "--deployment",
+    "model": "--image-model",
+    "image_deployment": "--image-deployment",
     "partial_images": "--partial-images",
     "input_fidelity": "--input-fidelity",
 }
@@ -106,7 +106,9 @@ def _add_tool_flags(parser: argparse.ArgumentParser) -> None:
     tool.add_argument("--format", dest="output_format", choices=_choices("output_format"))
     tool.add_argument("--compression", dest="output_compression", type=int, help="0-100, jpeg/webp only")
     tool.add_argument("--moderation", choices=_choices("moderation"))
-    tool.add_argument("--model", help="image model sent in the tool (defaults to the deployment)")
+    tool.add_argument(
+        "--image-model", dest="model", help="image model named in the tool (defaults to the image deployment)"
+    )
     tool.add_argument("--input-fidelity", choices=_choices("input_fidelity"))
     tool.add_argument(
         "--partial-images", type=int, help="0-3 partial renders to ask for (streaming sends 1 when unset)"
@@ -117,8 +119,20 @@ def _add_service_flags(parser: argparse.ArgumentParser) -> None:
     target = parser.add_argument_group("service")
     target.add_argument("--endpoint", help=f"project or resource endpoint [env {ENV_PROJECT_ENDPOINT}]")
     target.add_argument("--api-key", help=f"resource key (prefer env {ENV_API_KEY}: flags show up in process lists)")
-    target.add_argument("--orchestrator", help=f"chat model deployment that calls the tool [env {ENV_MODEL}]")
-    target.add_argument("--deployment", help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]")
+    # One name per concept, as in Python: model= (the orchestrator) and image_deployment=. The 0.1 spellings
+    # stay accepted so scripts keep working.
+    target.add_argument(
+        "--model",
+        "--orchestrator",
+        dest="orchestrator",
+        help=f"chat model deployment that calls the tool [env {ENV_MODEL}]",
+    )
+    target.add_argument(
+        "--image-deployment",
+        "--deployment",
+        dest="image_deployment",
+        help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]",
+    )
     target.add_argument("--timeout", type=float, help="seconds to wait for the image (default 600)")
     target.add_argument("--max-retries", type=int, default=2, help="retries on 429/5xx/connection errors")
     local = target.add_mutually_exclusive_group()
@@ -140,7 +154,7 @@ def _add_image_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--upload", action="store_true", help="send local input images through the Files API instead of inline"
     )
-    parser.add_argument("--agent", help="a stored agent to call, NAME or NAME:VERSION (instead of --orchestrator)")
+    parser.add_argument("--agent", help="a stored agent to call, NAME or NAME:VERSION (instead of --model)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -275,7 +289,7 @@ def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient
                 emulator.endpoint,
                 api_key="emulator",
                 model=args.orchestrator or EMULATOR_MODEL,
-                image_deployment=args.deployment or EMULATOR_IMAGE_DEPLOYMENT,
+                image_deployment=args.image_deployment or EMULATOR_IMAGE_DEPLOYMENT,
                 **common,
             ) as client,
         ):
@@ -288,7 +302,7 @@ def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient
     api_key = args.api_key or environ.get(ENV_API_KEY)
     settings: dict[str, Any] = {
         "model": args.orchestrator or environ.get(ENV_MODEL),
-        "image_deployment": args.deployment or environ.get(ENV_IMAGE_DEPLOYMENT),
+        "image_deployment": args.image_deployment or environ.get(ENV_IMAGE_DEPLOYMENT),
         **common,
     }
     if api_key:

@@ -66,7 +66,7 @@ class AsyncAgents:
             self._url(),
             name,
             model=model or defaults.model or "",
-            tool=ImageGenerationTool.coerce(tool).with_defaults(deployment=defaults.image_deployment),
+            tool=ImageGenerationTool.coerce(tool).with_defaults(image_deployment=defaults.image_deployment),
             instructions=instructions,
             description=description,
             metadata=metadata,
