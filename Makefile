@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 PROMPT ?= a lighthouse on a cliff at sunset, watercolor
 OUT    ?= out/demo.png
 
-.PHONY: demo test lint typecheck unit bench bench-smoke clean
+.PHONY: demo test lint typecheck unit unasync bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ demo: $(VENV)/.runtime
 	$(BIN)/foundry-imagegen generate "$(PROMPT)" -o $(OUT) --emulator-if-unconfigured --overwrite
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks scripts
+	$(BIN)/ruff format --check src tests examples benchmarks scripts
+	$(BIN)/python scripts/unasync.py --check
+	$(BIN)/python scripts/twins.py --max 60
+
+# The sync shell is generated from the async one: edit _shell/_async/, then run this.
+unasync: $(VENV)/.dev
+	$(BIN)/python scripts/unasync.py
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy --strict src

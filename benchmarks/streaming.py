@@ -1,7 +1,7 @@
 """Streaming cost of a 3-partial image stream: our sync and async clients next to raw httpx and openai-python.
 
 A loopback server (a thread in this process, stdlib ``http.server``, 127.0.0.1, port 0) answers
-``POST /openai/v1/responses`` with one pre-built SSE body in the OpenAI dialect of protocol §6:
+``POST /openai/v1/responses`` with one pre-built SSE body in the OpenAI dialect:
 created, in_progress, output_item.added, image_generation_call.in_progress/.generating, 3 x partial_image,
 image_generation_call.completed, output_item.done (the final image) and response.completed (the final
 image again inside ``output``, as the real service sends it). Each image is ``--image-mb`` MB of random

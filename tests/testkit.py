@@ -36,7 +36,7 @@ def image_stream(
     done_sentinel: bool = False,
 ) -> bytes:
     """A Responses image stream in the OpenAI dialect (with image_generation_call.completed) or the
-    Azure one (no .completed event, last item status "generating"), written by hand from protocol.md §6."""
+    Azure one (no .completed event, last item status "generating"), written by hand from the recorded shapes."""
     import base64
 
     final = final if final is not None else make_png(16, 16)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject
     from ._core.calls import CLIENT_DEFAULT, ClientDefault, ResponsesRequest, ToolChoice
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
-    from ._core.inputs import FileId, ImageInput, MaskWarning
+    from ._core.inputs import FileId, ImageInput, MaskWarning, ResolvedImage
     from ._core.results import (
         GeneratedImage,
         GenerationResult,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         Usage,
     )
     from ._core.retry import RetryPolicy
-    from ._core.stream import IncompleteStreamWarning
+    from ._core.stream import IncompleteStreamWarning, StreamProcessor
     from ._core.tool import ImageGenerationTool, InputImageMask, ToolConfigWarning
     from ._shell._async.client import AsyncFoundryClient
     from ._shell._async.resources import AsyncAgents, AsyncFiles
@@ -108,6 +108,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResolvedImage",
     "Response",
     "ResponseError",
     "ResponsesRequest",
@@ -115,6 +116,7 @@ __all__ = [
     "ServerError",
     "ServiceError",
     "StreamError",
+    "StreamProcessor",
     "ToolChoice",
     "ToolConfigWarning",
     "TruncatedStreamError",
@@ -137,9 +139,11 @@ _LAZY: dict[str, str] = {
     "FileId": "._core.inputs",
     "ImageInput": "._core.inputs",
     "MaskWarning": "._core.inputs",
+    "ResolvedImage": "._core.inputs",
     "AsyncImageStream": "._shell._async.stream",
     "ImageStream": "._shell._sync.stream",
     "IncompleteStreamWarning": "._core.stream",
+    "StreamProcessor": "._core.stream",
     "Agents": "._shell._sync.resources",
     "AsyncAgents": "._shell._async.resources",
     "AsyncFiles": "._shell._async.resources",

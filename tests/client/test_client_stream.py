@@ -618,7 +618,7 @@ async def test_stream_cut_before_completed_is_truncated(h, body, tmp_path):
 
 
 async def test_a_stream_cut_after_its_final_image_still_returns_it(h):
-    # protocol.md: do not depend on response.completed; the final image is whole once output_item.done came.
+    # Do not depend on response.completed; the final image is whole once output_item.done came.
     route = mock_stream(h, _cut_before(b"event: response.completed"))
     client = h.client()
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import httpx
 
 #: The header through which Azure learns which image model deployment runs the tool.
-#: Without it the service answers HTTP 400 even for plain text turns (protocol.md §2, §7.2).
+#: Without it the service answers HTTP 400 even for plain text turns.
 IMAGE_DEPLOYMENT_HEADER = "x-ms-oai-image-generation-deployment"
 
-#: Entra ID scope for Foundry projects and Azure OpenAI v1 (protocol.md §2).
+#: Entra ID scope for Foundry projects and Azure OpenAI v1.
 DEFAULT_SCOPE = "https://ai.azure.com/.default"
 
 #: Path below a project or resource endpoint where the v1 Responses family lives.
 OPENAI_V1_PATH = "/openai/v1"
 
 #: Image generation takes 10-30 s typically and up to a few minutes for high quality
-#: (protocol.md §8; peers.md pain 6), so the read timeout is measured in minutes.
+#: (users report that shorter timeouts cut paid generations), so the read timeout is measured in minutes.
 #: Connect stays short: a host that does not answer in 10 s will not answer at all.
 DEFAULT_TIMEOUT = httpx.Timeout(timeout=600.0, connect=10.0)
 
@@ -28,7 +28,7 @@ DEFAULT_MAX_RETRY_WAIT = 120.0
 #: Tokens are refreshed this long before they expire (azure-core uses the same margin).
 TOKEN_REFRESH_MARGIN = 300.0
 
-#: Response headers that carry a request id, most specific first (protocol.md §7.3).
+#: Response headers that carry a request id, most specific first.
 REQUEST_ID_HEADERS = ("x-request-id", "apim-request-id", "x-ms-request-id")
 
 #: Environment variables read by ``from_env()``; names follow the official samples.

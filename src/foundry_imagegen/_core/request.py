@@ -35,7 +35,7 @@ _RESERVED = frozenset(
 )
 
 #: What we send when streaming is asked and partial_images is unset. The service has answered 400
-#: "Streaming must have non-zero partial images" to 0 (peers.md pain 3), and one partial is the
+#: "Streaming must have non-zero partial images" to 0, and one partial is the
 #: cheapest value that both avoids that and shows progress.
 STREAM_DEFAULT_PARTIAL_IMAGES = 1
 

@@ -320,9 +320,9 @@ class GenerationResult:
 
             result.save_all("out", stem="fox")
         """
-        import os.path  # deferred like the disk module: joining names only
+        from pathlib import PurePath  # path arithmetic only: the disk is the shell's
 
         return [
-            image.save(os.path.join(directory, f"{stem}-{index}"), overwrite=overwrite)
+            image.save(PurePath(directory) / f"{stem}-{index}", overwrite=overwrite)
             for index, image in enumerate(self.images)
         ]

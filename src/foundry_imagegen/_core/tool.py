@@ -24,7 +24,7 @@ _SIZE_RE = re.compile(r"^([1-9][0-9]{1,4})x([1-9][0-9]{1,4})$")
 _FAMILY_RE = re.compile(r"^(gpt-image-1-mini|gpt-image-1\.5|gpt-image-1|gpt-image-2)(-\d{4}-\d{2}-\d{2})?$")
 _DEPLOYMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
-# gpt-image-2 custom size limits (protocol.md §3): OpenAI's edge/aspect rules plus Azure's pixel budget.
+# gpt-image-2 custom size limits: OpenAI's edge/aspect rules plus Azure's pixel budget.
 _MAX_EDGE = 3840
 _MIN_PIXELS = 655_360
 _MAX_PIXELS = 8_294_400

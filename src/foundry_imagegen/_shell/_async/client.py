@@ -349,7 +349,7 @@ class AsyncFoundryClient(BaseFoundryClient):
                 if isinstance(step, LookupAgent):
                     answer = await self.agents.resolve(step.ref)
                 else:
-                    answer = await self.files.upload_resolved(step.image)
+                    answer = await self.files._upload_resolved(step.image)
         except StopIteration as done:
             result: tuple[ResponsesRequest, ImageGenerationTool] = done.value
             return result

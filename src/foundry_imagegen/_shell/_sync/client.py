@@ -349,7 +349,7 @@ class FoundryClient(BaseFoundryClient):
                 if isinstance(step, LookupAgent):
                     answer = self.agents.resolve(step.ref)
                 else:
-                    answer = self.files.upload_resolved(step.image)
+                    answer = self.files._upload_resolved(step.image)
         except StopIteration as done:
             result: tuple[ResponsesRequest, ImageGenerationTool] = done.value
             return result

@@ -253,13 +253,8 @@ class Files:
         call = core.build_delete_file(self._context.base_url, file_id)
         return self._execute(call, _parser(AgentDeletion))
 
-    def upload_resolved(self, image: ResolvedImage, *, purpose: str = "assistants") -> ResolvedImage:
-        """Upload a local image and return it as a file reference (URLs and ids pass through).
-
-        Example::
-
-            (client.files.upload_resolved(resolve_image("photo.png"))).file_id
-        """
+    def _upload_resolved(self, image: ResolvedImage, *, purpose: str = "assistants") -> ResolvedImage:
+        # For the client's upload step: a checked local image becomes a file reference.
         if image.kind != "bytes":
             return image
         call = core.build_upload_image(self._context.base_url, image, filename=None, purpose=purpose)
