@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
-from ._faults import Fault, moderation_error
+from ._faults import Fault, moderation_error, moderation_item_error
 from ._png import Raster
 from ._turn import NO_TOOL_TEXT, Turn, text_reply
-from ._wire import image_call_item, message_item, new_id, output_text_part
+from ._wire import image_call_item, message_item, new_id, output_text_part, reasoning_item
 
 __all__ = ["TERMINAL_EVENTS", "Dialect", "StoreFn", "fold", "turn_events"]
 
@@ -71,25 +71,40 @@ def turn_events(
     yield {"type": "response.in_progress", "response": turn.response("in_progress", [])}
     spec = turn.spec
     output: list[dict[str, Any]] = []
+    if turn.reasoning:
+        # The complete item is on output_item.done; .added carries the same empty summary.
+        rs = reasoning_item(new_id("rs"))
+        yield {"type": "response.output_item.added", "output_index": 0, "item": dict(rs)}
+        output.append(rs)
+        yield {"type": "response.output_item.done", "output_index": 0, "item": rs}
     if kind == "moderation_blocked":
         assert fault is not None
         if fault.params["item"] and spec is not None:
-            ig = new_id("ig")
-            yield from _image_start(ig, 0)
-            failed_item = turn.image_item(ig, "failed", None)
+            ig, index = new_id("ig"), len(output)
+            yield from _image_start(ig, index)
+            failed_item = turn.image_item(ig, "failed", None, error=moderation_item_error(fault, request_id))
             output.append(failed_item)
-            yield {"type": "response.output_item.done", "output_index": 0, "item": failed_item}
-        response = turn.response("failed", output, error=moderation_error(fault, request_id))
+            yield {"type": "response.output_item.done", "output_index": index, "item": failed_item}
+        # An output-stage block happened after the image was drawn, so its tokens were spent.
+        produced = fault.params["moderation_stage"] == "output"
+        response = turn.response(
+            "failed",
+            output,
+            error=moderation_error(fault, request_id),
+            image_usage=turn.image_usage(produced=produced and spec is not None),
+        )
         store(turn, response, None, None)
         yield {"type": "response.failed", "response": response}
         return
     raster: Raster | None = None
     item_id: str | None = None
+    usage = turn.image_usage(produced=False)
     if spec is not None and kind != "text_only":
         text = text_reply(turn.prompt, edit=turn.base is not None)
-        ig = new_id("ig")
-        yield from _image_start(ig, 0)
-        yield {"type": "response.image_generation_call.generating", "output_index": 0, "item_id": ig}
+        ig, index = new_id("ig"), len(output)
+        yield from _image_start(ig, index)
+        yield {"type": "response.image_generation_call.generating", "output_index": index, "item_id": ig}
+        extra: dict[str, Any] = {}
         if kind == "empty_result":
             assert fault is not None
             status, result = fault.params["status"], ""
@@ -98,7 +113,7 @@ def turn_events(
             for k in range(partials):
                 yield {
                     "type": "response.image_generation_call.partial_image",
-                    "output_index": 0,
+                    "output_index": index,
                     "item_id": ig,
                     "partial_image_index": k,
                     "partial_image_b64": turn.partial_b64(k, partials),
@@ -110,11 +125,15 @@ def turn_events(
             status = "generating" if dialect == "azure" else "completed"
             result = turn.final_b64()
             raster, item_id = turn.final_raster(), ig
+            usage = turn.image_usage(produced=True, partials=partials)
+            svg_usage = turn.svg_usage()
+            if svg_usage is not None:
+                extra["svg_usage"] = svg_usage
         if dialect != "azure":
-            yield {"type": "response.image_generation_call.completed", "output_index": 0, "item_id": ig}
-        item = turn.image_item(ig, status, result)
+            yield {"type": "response.image_generation_call.completed", "output_index": index, "item_id": ig}
+        item = turn.image_item(ig, status, result, **extra)
         output.append(item)
-        yield {"type": "response.output_item.done", "output_index": 0, "item": item}
+        yield {"type": "response.output_item.done", "output_index": index, "item": item}
     elif kind == "text_only":
         assert fault is not None
         text = fault.params["text"] or (
@@ -127,7 +146,7 @@ def turn_events(
     msg_id = new_id("msg")
     yield from _message_events(msg_id, text, len(output))
     output.append(message_item(msg_id, text))
-    response = turn.response("completed", output, text=text)
+    response = turn.response("completed", output, text=text, image_usage=usage)
     store(turn, response, raster, item_id)
     yield {"type": "response.completed", "response": response}
 

@@ -18,6 +18,7 @@ __all__ = [
     "FaultQueue",
     "content_filter_error",
     "moderation_error",
+    "moderation_item_error",
     "stream_fault_event",
     "transport_fault_error",
 ]
@@ -30,7 +31,13 @@ FAULT_KINDS: dict[str, dict[str, Any]] = {
     "slow_first_byte": {"delay": 1.0},
     "drop_connection": {},
     "content_filter": {"category": "violence", "severity": "medium"},
-    "moderation_blocked": {"code": "moderation_blocked", "message": None, "item": True},
+    "moderation_blocked": {
+        "code": "moderation_blocked",
+        "message": None,
+        "item": True,
+        "categories": None,
+        "moderation_stage": "input",
+    },
     "text_only": {"text": None},
     "empty_result": {"status": "completed"},
     "stream_drop": {"after": 3},
@@ -49,6 +56,8 @@ STREAM_FAULTS = frozenset({"stream_drop", "stream_error", "stream_failed"})
 _NUMBER_PARAMS = {"retry_after", "retry_after_ms", "delay"}
 _INT_PARAMS = {"after"}
 _BOOL_PARAMS = {"item"}
+_LIST_PARAMS = {"categories"}
+_MODERATION_STAGES = ("input", "output", "unknown")
 _CATEGORIES = ("hate", "jailbreak", "self_harm", "sexual", "violence")
 _SEVERITIES = ("safe", "low", "medium", "high")
 _ITEM_STATUSES = ("completed", "generating", "in_progress", "failed")
@@ -90,6 +99,10 @@ def _check(kind: str, count: Any, params: dict[str, Any]) -> dict[str, Any]:
         elif key in _BOOL_PARAMS:
             if not isinstance(value, bool):
                 raise ValueError(f"{kind}.{key} must be true or false, got {value!r}")
+        elif key in _LIST_PARAMS:
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+                raise ValueError(f"{kind}.{key} must be a list of non-empty strings, got {value!r}")
+            value = list(value)
         elif not isinstance(value, str):
             raise ValueError(f"{kind}.{key} must be a string, got {value!r}")
         resolved[key] = value
@@ -98,6 +111,8 @@ def _check(kind: str, count: Any, params: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"content_filter.category must be one of {', '.join(_CATEGORIES)}")
         if resolved["severity"] not in _SEVERITIES:
             raise ValueError(f"content_filter.severity must be one of {', '.join(_SEVERITIES)}")
+    if kind == "moderation_blocked" and resolved["moderation_stage"] not in _MODERATION_STAGES:
+        raise ValueError(f"moderation_blocked.moderation_stage must be one of {', '.join(_MODERATION_STAGES)}")
     if kind == "empty_result" and resolved["status"] not in _ITEM_STATUSES:
         raise ValueError(f"empty_result.status must be one of {', '.join(_ITEM_STATUSES)}")
     return resolved
@@ -253,6 +268,23 @@ def moderation_error(fault: Fault, request_id: str) -> dict[str, Any]:
     """
     message = fault.params["message"] or _MODERATION_MESSAGE.format(request_id=request_id)
     return {"code": fault.params["code"], "message": message}
+
+
+def moderation_item_error(fault: Fault, request_id: str) -> dict[str, Any]:
+    """The ``error`` of the failed ``image_generation_call`` item, with its ``moderation_details``.
+
+    :param fault: the ``moderation_blocked`` fault (``categories``, ``moderation_stage``).
+    :param request_id: quoted in the default message.
+    """
+    return {
+        **moderation_error(fault, request_id),
+        "param": None,
+        "type": "image_generation_user_error",
+        "moderation_details": {
+            "categories": list(fault.params["categories"] or ["violence"]),
+            "moderation_stage": fault.params["moderation_stage"],
+        },
+    }
 
 
 def stream_fault_event(fault: Fault, request_id: str) -> dict[str, Any] | None:

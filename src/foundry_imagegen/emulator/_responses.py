@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ._agents import AgentStore
+from ._catalog import is_reasoning_orchestrator
 from ._errors import ApiError, azure_error, openai_error
 from ._events import Dialect, fold, turn_events
 from ._faults import Fault, FaultQueue, content_filter_error, transport_fault_error
@@ -139,7 +140,7 @@ class _ImageJob:
 class ResponsesApi:
     """Handlers for the Responses routes; validation runs as small steps in :meth:`prepare`'s order.
 
-    :param model_deployments: accepted orchestrator deployment names.
+    :param model_deployments: orchestrator deployment name → model.
     :param image_deployments: image deployment name → image model.
     :param stream_dialect: ``"openai"`` or ``"azure"`` SSE.
     :param seed: seed of the rendered pictures.
@@ -152,7 +153,7 @@ class ResponsesApi:
     def __init__(
         self,
         *,
-        model_deployments: frozenset[str],
+        model_deployments: Mapping[str, str],
         image_deployments: Mapping[str, str],
         stream_dialect: str,
         seed: int,
@@ -280,6 +281,7 @@ class ResponsesApi:
             spec=job.spec,
             seed=self.seed,
             agent_reference=agent_echo,
+            reasoning=is_reasoning_orchestrator(self.model_deployments[model]),
             base=job.base,
             mask=job.mask,
         )

@@ -33,12 +33,27 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_IMAGE_DEPLOYMENTS", "DEFAULT_MODEL_DEPLOYMENTS", "Emulator"]
 
-DEFAULT_MODEL_DEPLOYMENTS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini")
+# Orchestrator deployment name -> model. The gpt-5 family is current; the gpt-4o/4.1 names retired in
+# October 2026 stay because existing callers use them, and "gpt-5" is a deployment of the non-reasoning
+# gpt-5-chat model so its answers keep the image call as the first output item.
+DEFAULT_MODEL_DEPLOYMENTS: Mapping[str, str] = {
+    "gpt-5.5": "gpt-5.5",
+    "gpt-5.4": "gpt-5.4",
+    "gpt-5.4-mini": "gpt-5.4-mini",
+    "gpt-5.1": "gpt-5.1",
+    "gpt-5-mini": "gpt-5-mini",
+    "gpt-5": "gpt-5-chat",
+    "gpt-4.1": "gpt-4.1",
+    "gpt-4.1-mini": "gpt-4.1-mini",
+    "gpt-4o": "gpt-4o",
+    "gpt-4o-mini": "gpt-4o-mini",
+}
+# Image deployment name -> model; gpt-image-1 (retired 2026-10-23) stays for existing callers.
 DEFAULT_IMAGE_DEPLOYMENTS: Mapping[str, str] = {
-    "gpt-image-1": "gpt-image-1",
+    "gpt-image-2": "gpt-image-2",
     "gpt-image-1-mini": "gpt-image-1-mini",
     "gpt-image-1.5": "gpt-image-1.5",
-    "gpt-image-2": "gpt-image-2",
+    "gpt-image-1": "gpt-image-1",
 }
 MAX_BODY = 64 * 1024 * 1024
 DEFAULT_READ_TIMEOUT = 30.0
@@ -299,7 +314,9 @@ class Emulator:
     can be told to fail in the ways the service fails.
 
     Keyword arguments: ``host`` (a loopback address), ``port`` (0 picks a free one), ``project`` (the name
-    in ``/api/projects/{project}``), ``model_deployments`` (accepted orchestrator deployments),
+    in ``/api/projects/{project}``), ``model_deployments`` (orchestrator deployment name → model, or
+    names that are their own model; gpt-5-family and o-series models answer with a ``reasoning`` item
+    first),
     ``image_deployments`` (deployment name → image model, or names that are their own model),
     ``api_keys`` / ``bearer_tokens`` (accepted credentials; both None = not checked), ``stream_dialect``
     (``"openai"`` or ``"azure"`` SSE), ``event_delay`` (seconds between SSE events), ``seed`` (changes
@@ -326,7 +343,7 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         project: str = "demo",
-        model_deployments: Iterable[str] = DEFAULT_MODEL_DEPLOYMENTS,
+        model_deployments: Mapping[str, str] | Iterable[str] = DEFAULT_MODEL_DEPLOYMENTS,
         image_deployments: Mapping[str, str] | Iterable[str] = DEFAULT_IMAGE_DEPLOYMENTS,
         api_keys: Iterable[str] | None = None,
         bearer_tokens: Iterable[str] | None = None,

@@ -77,11 +77,17 @@ class RecordedRequest:
         }
 
 
+def _name_map(deployments: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
+    if isinstance(deployments, Mapping):
+        return {str(k): str(v) for k, v in deployments.items()}
+    return {name: name for name in deployments}
+
+
 class Service:
     """State and behaviour of one emulator instance (thread-safe: the server's handler threads call it).
 
     :param project: the Foundry project name in ``/api/projects/{project}``.
-    :param model_deployments: accepted orchestrator deployment names.
+    :param model_deployments: orchestrator deployment name → model, or names that are their own model.
     :param image_deployments: image deployment name → model, or names that are their own model.
     :param api_keys: accepted ``api-key`` values; None (with ``bearer_tokens`` None) disables auth.
     :param bearer_tokens: accepted bearer tokens.
@@ -93,7 +99,7 @@ class Service:
         self,
         *,
         project: str,
-        model_deployments: Iterable[str],
+        model_deployments: Mapping[str, str] | Iterable[str],
         image_deployments: Mapping[str, str] | Iterable[str],
         api_keys: Iterable[str] | None,
         bearer_tokens: Iterable[str] | None,
@@ -101,11 +107,8 @@ class Service:
         seed: int,
     ) -> None:
         self.project = project
-        self.model_deployments = frozenset(model_deployments)
-        if isinstance(image_deployments, Mapping):
-            self.image_deployments: dict[str, str] = {str(k): str(v) for k, v in image_deployments.items()}
-        else:
-            self.image_deployments = {name: name for name in image_deployments}
+        self.model_deployments = _name_map(model_deployments)
+        self.image_deployments = _name_map(image_deployments)
         self.api_keys = None if api_keys is None else frozenset(api_keys)
         self.bearer_tokens = None if bearer_tokens is None else frozenset(bearer_tokens)
         self.stream_dialect = stream_dialect

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -11,7 +13,12 @@ from typing import Any
 from ._png import Raster
 from ._render import Scene, build_scene, encode_image, partial_scale, render, render_edit, resize_nearest
 from ._tool import ToolSpec
-from ._wire import image_call_item, response_object, revise_prompt, usage_for
+from ._vector import encode_gif, render_svg
+from ._wire import image_call_item, response_object, revise_prompt, tool_usage, usage_for
+
+# Output image tokens per quality, scaled so 1024x1024 "high" costs 7,024 as on gpt-image-2.
+_QUALITY_FACTOR = {"low": 16, "medium": 48, "high": 96, "xhigh": 144, "max": 192}
+_PARTIAL_TOKENS = 100
 
 __all__ = ["NO_TOOL_TEXT", "Turn", "extract_prompt", "text_reply"]
 
@@ -72,6 +79,7 @@ class Turn:
     spec: ToolSpec | None
     seed: int
     agent_reference: dict[str, Any] | None = None
+    reasoning: bool = False
     base: Raster | None = None
     mask: Raster | None = None
     _final: Raster | None = None
@@ -109,15 +117,31 @@ class Turn:
             return render_edit(self.base, self.mask, scene, spec.width, spec.height, transparent=spec.transparent)
         return render(scene, spec.width, spec.height, transparent=spec.transparent)
 
+    def _scene(self) -> Scene:
+        spec = self._spec()
+        return build_scene(self.prompt, seed=self.seed, quality=spec.quality, salt=self.scene_salt())
+
+    def _encode(self, raster: Raster, scene: Scene) -> bytes:
+        spec = self._spec()
+        if spec.output_format == "gif":
+            return encode_gif(raster, scene, frame_count=spec.frame_count, frame_duration_ms=spec.frame_duration_ms)
+        if spec.output_format == "svg":
+            return render_svg(scene, spec.width, spec.height, transparent=spec.transparent, title=self.revised_prompt())
+        return encode_image(raster, spec.output_format, compression=spec.output_compression)
+
     def final_b64(self) -> str:
         if self._final_b64 is None:
-            spec = self._spec()
-            data = encode_image(self.final_raster(), spec.output_format, compression=spec.output_compression)
+            data = self._encode(self.final_raster(), self._scene())
             self._final_b64 = base64.b64encode(data).decode("ascii")
         return self._final_b64
 
     def partial_b64(self, index: int, total: int) -> str:
         spec = self._spec()
+        if spec.output_format == "svg":
+            scene = self._scene()
+            keep = max(1, math.ceil(len(scene.shapes) * (index + 1) / (total + 1)))
+            data = self._encode(self.final_raster(), dataclasses.replace(scene, shapes=scene.shapes[:keep]))
+            return base64.b64encode(data).decode("ascii")
         scale = partial_scale(index)
         if self.base is None:
             scene = build_scene(self.prompt, seed=self.seed, quality=spec.quality, salt=self.scene_salt())
@@ -135,6 +159,52 @@ class Turn:
             raster = resize_nearest(small, spec.width, spec.height)
         data = encode_image(raster, spec.output_format, compression=spec.output_compression)
         return base64.b64encode(data).decode("ascii")
+
+    @staticmethod
+    def _input_image_tokens(raster: Raster | None) -> int:
+        if raster is None:
+            return 0
+        return 65 + 129 * math.ceil(raster.width / 512) * math.ceil(raster.height / 512)
+
+    def image_usage(self, *, produced: bool, partials: int = 0) -> dict[str, Any]:
+        """``tool_usage`` for this turn: zero without an image call; output tokens only for a produced image.
+
+        Tokens grow with the pixel count and the quality, as the service bills them; a GIF pays for its
+        extra frames, an SVG is written as text tokens.
+        """
+        spec = self.spec
+        if spec is None:
+            return tool_usage()
+        text_in = 8 + len(self.prompt) // 4
+        image_in = self._input_image_tokens(self.base) + self._input_image_tokens(self.mask)
+        if not produced:
+            return tool_usage(text_in=text_in, image_in=image_in)
+        if spec.output_format == "svg":
+            return tool_usage(text_in=text_in, image_in=image_in, text_out=len(self.final_b64()) * 3 // 16)
+        pixels = spec.width * spec.height / (1024 * 1024)
+        image_out = 16 + round(_QUALITY_FACTOR.get(spec.quality, 48) * 73 * pixels)
+        if spec.output_format == "gif":
+            image_out += (spec.frame_count - 1) * image_out // 8
+        image_out += _PARTIAL_TOKENS * partials
+        return tool_usage(text_in=text_in, image_in=image_in, image_out=image_out)
+
+    def svg_usage(self) -> dict[str, Any] | None:
+        """The ``svg_usage`` of an SVG image call (the text model that wrote the SVG), else None."""
+        spec = self._spec()
+        if spec.output_format != "svg":
+            return None
+        svg = spec.svg or {}
+        model = svg.get("model") if isinstance(svg.get("model"), str) else self.model
+        input_tokens = 40 + len(self.prompt) // 4
+        reasoning_tokens = 256
+        output_tokens = len(self.final_b64()) * 3 // 16 + reasoning_tokens
+        return {
+            "input_tokens": input_tokens,
+            "model": model,
+            "output_tokens": output_tokens,
+            "reasoning_tokens": reasoning_tokens,
+            "total_tokens": input_tokens + output_tokens,
+        }
 
     def image_item(self, item_id: str, status: str, result: str | None, **extra: Any) -> dict[str, Any]:
         spec = self._spec()
@@ -158,8 +228,10 @@ class Turn:
         *,
         text: str = "",
         error: dict[str, Any] | None = None,
+        image_usage: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         done = status in ("completed", "failed", "incomplete")
+        effort = self.body.get("reasoning", {}).get("effort") if isinstance(self.body.get("reasoning"), dict) else None
         return response_object(
             response_id=self.response_id,
             created_at=self.created_at,
@@ -169,8 +241,10 @@ class Turn:
             tools=self.tools_echo,
             body=self.body,
             instructions=self.instructions,
-            usage=usage_for(self.prompt, text, self.instructions) if done else None,
+            usage=usage_for(self.prompt, text, self.instructions, reasoning=self.reasoning) if done else None,
             error=error,
             completed_at=int(time.time()) if status == "completed" else None,
             agent_reference=self.agent_reference,
+            tool_usage=image_usage if done else None,
+            reasoning_effort=(effort or "medium") if self.reasoning else None,
         )
