@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -10,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import ApiError, azure_error
+from ._http import JsonReply, Reply, Request, Route
 
-__all__ = ["AgentStore", "paginate", "valid_agent_name"]
+__all__ = ["AgentStore", "agent_routes", "paginate", "valid_agent_name"]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
@@ -185,3 +187,47 @@ class AgentStore:
         if version is None:
             return azure_error(404, "not_found", f"Agent '{name}' not found.")
         return azure_error(404, "not_found", f"Agent '{name}' version '{version}' not found.")
+
+
+def _json_body(req: Request) -> Any:
+    try:
+        return json.loads(req.body) if req.body else None
+    except ValueError:
+        raise azure_error(400, "invalid_request_error", "The request body is not valid JSON.") from None
+
+
+def agent_routes(agents: AgentStore) -> list[Route]:
+    """The agents area's route table entries (project-scoped paths, after the project prefix).
+
+    :param agents: the store the handlers read and write.
+    """
+
+    def not_found(_req: Request, _m: re.Match[str]) -> Reply:
+        raise azure_error(404, "404", "Resource not found")
+
+    name = r"/agents/([^/]+)"
+    return [
+        Route.of("POST", r"/agents", lambda req, _m: JsonReply(200, agents.create_agent(_json_body(req)))),
+        Route.of("GET", r"/agents", lambda req, _m: JsonReply(200, agents.list_agents(req.query))),
+        Route.of("GET", name, lambda _req, m: JsonReply(200, agents.get_agent(m.group(1)))),
+        Route.of("DELETE", name, lambda _req, m: JsonReply(200, agents.delete_agent(m.group(1)))),
+        Route.of(
+            "POST",
+            rf"{name}/versions",
+            lambda req, m: JsonReply(200, agents.create_version(m.group(1), _json_body(req))),
+        ),
+        Route.of(
+            "GET", rf"{name}/versions", lambda req, m: JsonReply(200, agents.list_versions(m.group(1), req.query))
+        ),
+        Route.of(
+            "GET",
+            rf"{name}/versions/([^/]+)",
+            lambda _req, m: JsonReply(200, agents.get_version(m.group(1), m.group(2))),
+        ),
+        Route.of(
+            "DELETE",
+            rf"{name}/versions/([^/]+)",
+            lambda _req, m: JsonReply(200, agents.delete_version(m.group(1), m.group(2))),
+        ),
+        Route.of("*", r"/agents/.*", not_found),
+    ]

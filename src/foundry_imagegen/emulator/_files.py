@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -10,8 +11,9 @@ from email.parser import BytesParser
 from typing import Any
 
 from ._errors import ApiError, openai_error
+from ._http import BytesReply, JsonReply, Reply, Request, Route
 
-__all__ = ["FileStore", "parse_multipart"]
+__all__ = ["FileStore", "file_routes", "parse_multipart"]
 
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 
@@ -124,3 +126,33 @@ class FileStore:
     @staticmethod
     def not_found(file_id: str) -> ApiError:
         return openai_error(404, f"No such File object: {file_id}", "invalid_request_error", "id", "not_found")
+
+
+def file_routes(files: FileStore) -> list[Route]:
+    """The Files area's route table entries (``/openai[/v1]/files…``, with or without a project prefix).
+
+    :param files: the store the handlers read and write.
+    """
+
+    def upload(req: Request, _m: re.Match[str]) -> Reply:
+        return JsonReply(200, files.upload(req.headers.get("content-type", ""), req.body))
+
+    def listing(_req: Request, _m: re.Match[str]) -> Reply:
+        items = files.list()
+        first, last = (items[0]["id"], items[-1]["id"]) if items else (None, None)
+        return JsonReply(200, {"object": "list", "data": items, "first_id": first, "last_id": last, "has_more": False})
+
+    def content(_req: Request, m: re.Match[str]) -> Reply:
+        data = files.content(m.group(1))
+        if data is None:
+            raise files.not_found(m.group(1))
+        return BytesReply(200, data, "application/octet-stream")
+
+    base = r"/openai(?:/v1)?/files"
+    return [
+        Route.of("POST", base, upload),
+        Route.of("GET", base, listing),
+        Route.of("GET", rf"{base}/([^/]+)/content", content),
+        Route.of("GET", rf"{base}/([^/]+)", lambda _req, m: JsonReply(200, files.meta(m.group(1)))),
+        Route.of("DELETE", rf"{base}/([^/]+)", lambda _req, m: JsonReply(200, files.delete(m.group(1)))),
+    ]

@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--event-delay", type=float, default=0.0, metavar="S", help="seconds between SSE events")
     parser.add_argument("--seed", type=int, default=0, help="seed for the rendered images (default: 0)")
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds a connection may stay silent before it is closed (default: 30)",
+    )
     return parser
 
 
@@ -73,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream_dialect=args.dialect,
             event_delay=args.event_delay,
             seed=args.seed,
+            read_timeout=args.read_timeout,
         )
         emulator.start()
     except (ValueError, OSError) as exc:

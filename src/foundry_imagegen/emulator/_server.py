@@ -33,14 +33,30 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_IMAGE_DEPLOYMENTS", "DEFAULT_MODEL_DEPLOYMENTS", "Emulator"]
 
-DEFAULT_MODEL_DEPLOYMENTS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini")
+# Orchestrator deployment name -> model. The gpt-5 family is current; the gpt-4o/4.1 names retired in
+# October 2026 stay because existing callers use them, and "gpt-5" is a deployment of the non-reasoning
+# gpt-5-chat model so its answers keep the image call as the first output item.
+DEFAULT_MODEL_DEPLOYMENTS: Mapping[str, str] = {
+    "gpt-5.5": "gpt-5.5",
+    "gpt-5.4": "gpt-5.4",
+    "gpt-5.4-mini": "gpt-5.4-mini",
+    "gpt-5.1": "gpt-5.1",
+    "gpt-5-mini": "gpt-5-mini",
+    "gpt-5": "gpt-5-chat",
+    "gpt-4.1": "gpt-4.1",
+    "gpt-4.1-mini": "gpt-4.1-mini",
+    "gpt-4o": "gpt-4o",
+    "gpt-4o-mini": "gpt-4o-mini",
+}
+# Image deployment name -> model; gpt-image-1 (retired 2026-10-23) stays for existing callers.
 DEFAULT_IMAGE_DEPLOYMENTS: Mapping[str, str] = {
-    "gpt-image-1": "gpt-image-1",
+    "gpt-image-2": "gpt-image-2",
     "gpt-image-1-mini": "gpt-image-1-mini",
     "gpt-image-1.5": "gpt-image-1.5",
-    "gpt-image-2": "gpt-image-2",
+    "gpt-image-1": "gpt-image-1",
 }
 MAX_BODY = 64 * 1024 * 1024
+DEFAULT_READ_TIMEOUT = 30.0
 _log = logging.getLogger(__name__)
 
 
@@ -57,13 +73,22 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Rebinding a port right after a test stopped an emulator must not fail.
     allow_reuse_address = True
+    # The stdlib default of 5 makes the kernel reset connections as soon as a test fires a burst;
+    # the kernel caps this at its own somaxconn.
+    request_queue_size = 4096
 
     def __init__(
-        self, address: tuple[str, int], service: Service, stopping: threading.Event, event_delay: float
+        self,
+        address: tuple[str, int],
+        service: Service,
+        stopping: threading.Event,
+        event_delay: float,
+        read_timeout: float,
     ) -> None:
         self.service = service
         self.stopping = stopping
         self.event_delay = event_delay
+        self.read_timeout = read_timeout
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -106,6 +131,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # An idle or stalled client (no request line, half a body) gives its thread back instead of
+        # holding it forever; the handler's reads see socket.timeout and close the connection.
+        self.connection.settimeout(self.server.read_timeout)
         # Headers and body go out in separate writes; without this, Nagle + delayed ACK add ~40 ms.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -161,6 +189,12 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = str(uuid.uuid4())
         try:
             body = self._read_body()
+        except TimeoutError:
+            self.close_connection = True
+            message = f"The request body did not arrive within {self.server.read_timeout:g} s."
+            with contextlib.suppress(OSError):
+                self._send_json(JsonReply(408, {"error": {"code": "408", "message": message}}), request_id)
+            return
         except (ValueError, OSError):
             self.close_connection = True
             self._send_json(
@@ -279,6 +313,16 @@ class Emulator:
     It listens on loopback only, speaks the real wire format (JSON and SSE), renders real images, and
     can be told to fail in the ways the service fails.
 
+    Keyword arguments: ``host`` (a loopback address), ``port`` (0 picks a free one), ``project`` (the name
+    in ``/api/projects/{project}``), ``model_deployments`` (orchestrator deployment name → model, or
+    names that are their own model; gpt-5-family and o-series models answer with a ``reasoning`` item
+    first),
+    ``image_deployments`` (deployment name → image model, or names that are their own model),
+    ``api_keys`` / ``bearer_tokens`` (accepted credentials; both None = not checked), ``stream_dialect``
+    (``"openai"`` or ``"azure"`` SSE), ``event_delay`` (seconds between SSE events), ``seed`` (changes
+    every picture) and ``read_timeout`` (seconds a connection may stay silent while the server waits for
+    a request or the rest of a body; then it is closed, with a 408 for a partial body).
+
     Example::
 
         with Emulator() as emu:
@@ -299,13 +343,14 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         project: str = "demo",
-        model_deployments: Iterable[str] = DEFAULT_MODEL_DEPLOYMENTS,
+        model_deployments: Mapping[str, str] | Iterable[str] = DEFAULT_MODEL_DEPLOYMENTS,
         image_deployments: Mapping[str, str] | Iterable[str] = DEFAULT_IMAGE_DEPLOYMENTS,
         api_keys: Iterable[str] | None = None,
         bearer_tokens: Iterable[str] | None = None,
         stream_dialect: Literal["openai", "azure"] = "openai",
         event_delay: float = 0.0,
         seed: int = 0,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -315,6 +360,8 @@ class Emulator:
             raise ValueError(f"stream_dialect must be 'openai' or 'azure', not {stream_dialect!r}")
         if event_delay < 0:
             raise ValueError("event_delay must be >= 0")
+        if not read_timeout > 0:
+            raise ValueError("read_timeout must be > 0 seconds")
         if not 0 <= port <= 65535:
             raise ValueError("port must be between 0 and 65535")
         if not project or "/" in project:
@@ -322,6 +369,7 @@ class Emulator:
         self._host = "127.0.0.1" if host == "localhost" else host
         self._port = port
         self._event_delay = float(event_delay)
+        self._read_timeout = float(read_timeout)
         self._service = Service(
             project=project,
             model_deployments=model_deployments,
@@ -351,7 +399,7 @@ class Emulator:
                 raise RuntimeError("emulator already started")
             self._stopping.clear()
             cls = _Server6 if ":" in self._host else _Server
-            server = cls((self._host, self._port), self._service, self._stopping, self._event_delay)
+            server = cls((self._host, self._port), self._service, self._stopping, self._event_delay, self._read_timeout)
             # handle_request() must not block once select() said a connection is waiting.
             server.timeout = 0
             self._server = server

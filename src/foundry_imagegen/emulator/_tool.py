@@ -9,11 +9,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ._catalog import ALL_FORMATS, ALL_QUALITIES, ImageModel, image_model
 from ._errors import ApiError, openai_error
 from ._render import PILLOW_HINT, pillow_available
 
 __all__ = [
     "FIXED_SIZES",
+    "GIF_DEFAULT_FRAMES",
+    "GIF_DEFAULT_FRAME_MS",
     "ToolSpec",
     "check_tool_fields",
     "custom_size_problem",
@@ -25,13 +28,16 @@ __all__ = [
 FIXED_SIZES = ("1024x1024", "1024x1536", "1536x1024")
 
 _ENUMS: dict[str, tuple[str, ...]] = {
-    "quality": ("low", "medium", "high", "auto"),
+    "quality": ALL_QUALITIES,
     "background": ("transparent", "opaque", "auto"),
-    "output_format": ("png", "webp", "jpeg"),
+    "output_format": ALL_FORMATS,
     "moderation": ("auto", "low"),
     "input_fidelity": ("high", "low"),
     "action": ("generate", "edit", "auto"),
+    "complexity": ("low", "medium", "high"),
 }
+# Values that depend on the image model; the rest of _ENUMS holds for all of them.
+_PER_MODEL = ("quality", "output_format")
 _KNOWN_KEYS = frozenset(
     {
         "type",
@@ -41,9 +47,18 @@ _KNOWN_KEYS = frozenset(
         "partial_images",
         "input_image_mask",
         "n",
+        "frame_count",
+        "frame_duration_ms",
+        "svg",
         *_ENUMS,
     }
 )
+GIF_DEFAULT_FRAMES = 9
+GIF_DEFAULT_FRAME_MS = 200
+# The service documents no upper bounds; these keep one emulated GIF small.
+_MAX_FRAMES = 100
+_MAX_FRAME_MS = 60_000
+_SVG_EFFORTS = ("minimal", "low", "medium", "high")
 _SIZE_RE = re.compile(r"^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$")
 
 
@@ -83,8 +98,114 @@ def custom_size_problem(w: int, h: int) -> str | None:
 
 
 def is_custom_size_model(model: str | None) -> bool:
-    """Models that accept arbitrary WIDTHxHEIGHT sizes."""
-    return bool(model) and str(model).startswith("gpt-image-2")
+    """Models that accept arbitrary WIDTHxHEIGHT sizes.
+
+    :param model: an image model name, or None.
+    """
+    rules = _rules(model)
+    return rules is not None and rules.custom_sizes
+
+
+def _rules(model: str | None) -> ImageModel | None:
+    return image_model(str(model)) if model else None
+
+
+def _model_values(rules: ImageModel | None, key: str) -> tuple[str, ...] | None:
+    if rules is None or key not in _PER_MODEL:
+        return None
+    return rules.qualities if key == "quality" else rules.formats
+
+
+def _check_fidelity(tool: dict[str, Any], prefix: str, rules: ImageModel | None) -> None:
+    fidelity = tool.get("input_fidelity")
+    if fidelity is None or rules is None:
+        return
+    if not rules.input_fidelity:
+        raise openai_error(
+            400,
+            f"input_fidelity is not supported for model '{rules.name}'. Omit this parameter.",
+            "invalid_request_error",
+            f"{prefix}.input_fidelity",
+            "invalid_input_fidelity_model",
+        )
+    if fidelity not in rules.input_fidelity:
+        raise _invalid(f"{prefix}.input_fidelity", fidelity, f"{_quote_list(rules.input_fidelity)} for {rules.name}")
+
+
+def _int_field(tool: dict[str, Any], key: str) -> int | None:
+    value = tool.get(key)
+    if value is None:
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def _check_animation_and_svg(tool: dict[str, Any], prefix: str, fmt: str) -> None:
+    """GIF-only and SVG-only fields, and what a GIF cannot be combined with."""
+    for key, top in (("frame_count", _MAX_FRAMES), ("frame_duration_ms", _MAX_FRAME_MS)):
+        value = _int_field(tool, key)
+        if value is None:
+            continue
+        if fmt != "gif":
+            raise _only_with(prefix, key, "gif")
+        if not 1 <= value <= top:
+            raise _invalid(f"{prefix}.{key}", tool[key], f"integers from 1 to {top}")
+    if fmt == "gif":
+        if tool.get("partial_images"):
+            raise _not_with_gif(prefix, "partial_images", "partial images are not streamed for GIF output; use 0")
+        if tool.get("input_image_mask") is not None:
+            raise _not_with_gif(prefix, "input_image_mask", "GIF output cannot be masked")
+        compression = tool.get("output_compression")
+        if compression is not None and compression != 100:
+            raise _not_with_gif(prefix, "output_compression", "GIF output takes no output_compression")
+    svg = tool.get("svg")
+    if svg is None:
+        return
+    if fmt != "svg":
+        raise _only_with(prefix, "svg", "svg")
+    if not isinstance(svg, dict):
+        raise _invalid(f"{prefix}.svg", svg, "an object with 'model' and 'reasoning'")
+    for key in svg:
+        if key not in ("model", "reasoning"):
+            raise openai_error(
+                400,
+                f"Unknown parameter: '{prefix}.svg.{key}'.",
+                "invalid_request_error",
+                f"{prefix}.svg.{key}",
+                "unknown_parameter",
+            )
+    if svg.get("model") is not None and not isinstance(svg["model"], str):
+        raise _invalid(f"{prefix}.svg.model", svg["model"], "a model name")
+    reasoning = svg.get("reasoning")
+    if reasoning is not None:
+        effort = reasoning.get("effort") if isinstance(reasoning, dict) else reasoning
+        if (
+            not isinstance(reasoning, dict)
+            or set(reasoning) - {"effort"}
+            or (effort is not None and effort not in _SVG_EFFORTS)
+        ):
+            raise _invalid(
+                f"{prefix}.svg.reasoning", reasoning, "an object {'effort': " + _quote_list(_SVG_EFFORTS) + "}"
+            )
+
+
+def _only_with(prefix: str, key: str, fmt: str) -> ApiError:
+    return openai_error(
+        400,
+        f"Invalid parameter: '{key}' is only supported when output_format is '{fmt}'.",
+        "invalid_request_error",
+        f"{prefix}.{key}",
+        "invalid_value",
+    )
+
+
+def _not_with_gif(prefix: str, key: str, why: str) -> ApiError:
+    return openai_error(
+        400,
+        f"Invalid parameter: '{key}' cannot be used with output_format 'gif': {why}.",
+        "invalid_request_error",
+        f"{prefix}.{key}",
+        "invalid_value",
+    )
 
 
 def check_tool_fields(tool: Any, prefix: str, *, image_model: str | None, custom_sizes_unknown: bool = False) -> None:
@@ -111,13 +232,21 @@ def check_tool_fields(tool: Any, prefix: str, *, image_model: str | None, custom
                 f"{prefix}.{key}",
                 "unknown_parameter",
             )
-    for key, allowed in _ENUMS.items():
-        value = tool.get(key)
-        if value is not None and value not in allowed:
-            raise _invalid(f"{prefix}.{key}", value, _quote_list(allowed))
     model = tool.get("model")
     if model is not None and not isinstance(model, str):
         raise _invalid(f"{prefix}.model", model, "an image model deployment name")
+    effective_model = image_model or model
+    rules = _rules(effective_model)
+    for key, allowed in _ENUMS.items():
+        value = tool.get(key)
+        if value is None:
+            continue
+        narrowed = _model_values(rules, key)
+        if value not in allowed:
+            raise _invalid(f"{prefix}.{key}", value, _quote_list(narrowed or allowed))
+        if narrowed is not None and value not in narrowed:
+            assert rules is not None
+            raise _invalid(f"{prefix}.{key}", value, f"{_quote_list(narrowed)} for {rules.name}")
     partial = tool.get("partial_images")
     if partial is not None and (isinstance(partial, bool) or not isinstance(partial, int) or not 0 <= partial <= 3):
         raise _invalid(f"{prefix}.partial_images", partial, "integers from 0 to 3")
@@ -140,16 +269,15 @@ def check_tool_fields(tool: Any, prefix: str, *, image_model: str | None, custom
             f"{prefix}.background",
             "invalid_value",
         )
-    effective_model = image_model or model
-    if tool.get("input_fidelity") == "high" and effective_model and str(effective_model).startswith("gpt-image-1-mini"):
-        raise _invalid(f"{prefix}.input_fidelity", "high", "'low' for gpt-image-1-mini")
+    _check_fidelity(tool, prefix, rules)
+    _check_animation_and_svg(tool, prefix, fmt)
     size = tool.get("size")
     if size is not None and size != "auto" and size not in FIXED_SIZES:
         parsed = parse_size(size) if isinstance(size, str) else None
         fixed = _quote_list((*FIXED_SIZES, "auto"))
         if parsed is None:
             raise _invalid(f"{prefix}.size", size, fixed)
-        if is_custom_size_model(effective_model) or (custom_sizes_unknown and effective_model is None):
+        if (rules is not None and rules.custom_sizes) or (custom_sizes_unknown and effective_model is None):
             problem = custom_size_problem(*parsed)
             if problem:
                 raise _invalid(f"{prefix}.size", size, f"{fixed}, or WIDTHxHEIGHT where {problem}")
@@ -200,6 +328,10 @@ class ToolSpec:
     mask: dict[str, Any] | None
     echo: dict[str, Any]
     size_is_auto: bool = False
+    complexity: str | None = None
+    frame_count: int = GIF_DEFAULT_FRAMES
+    frame_duration_ms: int = GIF_DEFAULT_FRAME_MS
+    svg: dict[str, Any] | None = None
 
     @property
     def size(self) -> str:
@@ -229,7 +361,10 @@ def resolve_tool(tool: dict[str, Any], index: int, *, deployment: str, image_mod
         "quality": quality,
         "size": size,
     }
-    for optional in ("partial_images", "input_fidelity", "action", "input_image_mask"):
+    if fmt == "gif":
+        echo["frame_count"] = tool.get("frame_count") or GIF_DEFAULT_FRAMES
+        echo["frame_duration_ms"] = tool.get("frame_duration_ms") or GIF_DEFAULT_FRAME_MS
+    for optional in ("partial_images", "input_fidelity", "action", "input_image_mask", "complexity", "svg"):
         if tool.get(optional) is not None:
             echo[optional] = tool[optional]
     return ToolSpec(
@@ -249,4 +384,8 @@ def resolve_tool(tool: dict[str, Any], index: int, *, deployment: str, image_mod
         mask=tool.get("input_image_mask"),
         echo=echo,
         size_is_auto=size == "auto",
+        complexity=tool.get("complexity"),
+        frame_count=tool.get("frame_count") or GIF_DEFAULT_FRAMES,
+        frame_duration_ms=tool.get("frame_duration_ms") or GIF_DEFAULT_FRAME_MS,
+        svg=tool.get("svg"),
     )

@@ -14,9 +14,11 @@ __all__ = [
     "image_call_item",
     "message_item",
     "new_id",
+    "reasoning_item",
     "response_object",
     "revise_prompt",
     "strip_results",
+    "tool_usage",
     "usage_for",
 ]
 
@@ -55,17 +57,50 @@ def revise_prompt(prompt: str, *, seed: int, edit: bool = False) -> str:
     return f"{lead}{core[0].upper()}{core[1:]}, illustrated with {style}, horizon landscape, centered layout"
 
 
-def usage_for(prompt: str, text: str, instructions: str | None = None) -> dict[str, Any]:
-    """Orchestrator token usage (the image model's usage is not part of the Responses schema)."""
+def usage_for(prompt: str, text: str, instructions: str | None = None, *, reasoning: bool = False) -> dict[str, Any]:
+    """Orchestrator token usage; the image model's tokens are in ``tool_usage.image_gen`` instead.
+
+    :param prompt: the user's text.
+    :param text: the assistant's answer.
+    :param instructions: system instructions, counted as input.
+    :param reasoning: a reasoning orchestrator also spends (and reports) reasoning tokens.
+    """
     input_tokens = 24 + (len(prompt) + len(instructions or "")) // 4
-    output_tokens = 12 + len(text) // 4
+    reasoning_tokens = 192 + len(prompt) if reasoning else 0
+    output_tokens = 12 + len(text) // 4 + reasoning_tokens
     return {
         "input_tokens": input_tokens,
         "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
         "output_tokens": output_tokens,
-        "output_tokens_details": {"reasoning_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
         "total_tokens": input_tokens + output_tokens,
     }
+
+
+def tool_usage(*, text_in: int = 0, image_in: int = 0, text_out: int = 0, image_out: int = 0) -> dict[str, Any]:
+    """``tool_usage`` with the image tool's tokens (all image calls of the response summed).
+
+    :param text_in: prompt tokens the image model read.
+    :param image_in: tokens of the input images and mask.
+    :param text_out: text tokens written (SVG output).
+    :param image_out: image tokens written (final image and partials).
+    """
+    input_tokens, output_tokens = text_in + image_in, text_out + image_out
+    return {
+        "image_gen": {
+            "input_tokens": input_tokens,
+            "input_tokens_details": {"image_tokens": image_in, "text_tokens": text_in},
+            "output_tokens": output_tokens,
+            "output_tokens_details": {"image_tokens": image_out, "text_tokens": text_out},
+            "total_tokens": input_tokens + output_tokens,
+        },
+        "web_search": {"num_requests": 0},
+    }
+
+
+def reasoning_item(item_id: str) -> dict[str, Any]:
+    """A ``reasoning`` output item as reasoning orchestrators send it before calling the tool."""
+    return {"id": item_id, "type": "reasoning", "summary": []}
 
 
 def image_call_item(
@@ -80,6 +115,7 @@ def image_call_item(
     output_format: str | None = None,
     action: str | None = None,
     error: dict[str, Any] | None = None,
+    svg_usage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An ``image_generation_call`` output item; the optional observed fields only when known."""
     item: dict[str, Any] = {"id": item_id, "type": "image_generation_call", "status": status}
@@ -98,6 +134,8 @@ def image_call_item(
         item["action"] = action
     if error is not None:
         item["error"] = error
+    if svg_usage is not None:
+        item["svg_usage"] = svg_usage
     return item
 
 
@@ -125,6 +163,8 @@ def response_object(
     error: dict[str, Any] | None = None,
     completed_at: int | None = None,
     agent_reference: dict[str, Any] | None = None,
+    tool_usage: dict[str, Any] | None = None,
+    reasoning_effort: str | None = None,
 ) -> dict[str, Any]:
     """A ``response`` object with the field set Azure returns (see the Azure stream capture in vercel/ai)."""
     obj: dict[str, Any] = {
@@ -145,7 +185,7 @@ def response_object(
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
         "previous_response_id": body.get("previous_response_id"),
         "prompt_cache_key": body.get("prompt_cache_key"),
-        "reasoning": {"effort": None, "summary": None},
+        "reasoning": {"effort": reasoning_effort, "summary": None},
         "safety_identifier": body.get("safety_identifier"),
         "service_tier": "default",
         "store": body.get("store", True) is not False,
@@ -160,6 +200,8 @@ def response_object(
         "user": body.get("user"),
         "metadata": body.get("metadata") or {},
     }
+    if tool_usage is not None:
+        obj["tool_usage"] = tool_usage
     if agent_reference is not None:
         obj["agent_reference"] = agent_reference
     return obj
