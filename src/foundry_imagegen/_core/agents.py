@@ -14,6 +14,7 @@ from ..exceptions import ConfigurationError
 if TYPE_CHECKING:
     from .inputs import ResolvedImage
 from .calls import ApiCall
+from .request import agent_reference_param
 from .tool import ImageGenerationTool
 
 __all__ = [
@@ -171,14 +172,6 @@ class _AgentList(_Lenient):
 def next_page(page: _VersionList | _AgentList) -> str | None:
     """The ``after`` cursor of the page that follows ``page``, or None when it was the last."""
     return page.last_id if page.has_more and page.last_id else None
-
-
-def agent_reference_param(agent: AgentReference) -> dict[str, str]:
-    """The wire object that names an agent in a Responses call."""
-    param = {"type": "agent_reference", "name": agent.name}
-    if agent.version is not None:
-        param["version"] = agent.version
-    return param
 
 
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9._-]{1,256}")

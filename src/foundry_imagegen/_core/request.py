@@ -232,8 +232,6 @@ def _agent_request(
     stream: bool,
     extra_body: Mapping[str, Any] | None,
 ) -> ResponsesRequest:
-    from .agents import agent_reference_param
-
     check_agent_tool(tool, has_mask=tool.input_image_mask is not None)
     if agent_field not in ("agent_reference", "agent"):
         raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' or 'agent'")
@@ -249,3 +247,11 @@ def _agent_request(
         stream=stream,
         extra_body=extra_body,
     )
+
+
+def agent_reference_param(agent: AgentReference) -> dict[str, str]:
+    """The wire object that names an agent in a Responses call."""
+    param = {"type": "agent_reference", "name": agent.name}
+    if agent.version is not None:
+        param["version"] = agent.version
+    return param
