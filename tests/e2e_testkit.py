@@ -1,4 +1,4 @@
-"""Harness of the end-to-end tests in tests/e2e (imported as ``e2e_testkit``; tests/ is on pytest's pythonpath).
+"""Harness of the end-to-end tests in tests/e2e (``from tests.e2e_testkit import ...``).
 
 ``Shell`` is one flavour of client, sync or async, built against the emulator: ``await shell.run(...)``
 calls sync and async methods alike, ``shell.entered(...)`` / ``shell.opened(...)`` enter their context

@@ -1,4 +1,4 @@
-"""Helpers shared by the test folders (imported as `testkit`; tests/ is on pytest's pythonpath)."""
+"""Helpers shared by the test folders (``from tests.testkit import ...``; tests/ is a package)."""
 
 from __future__ import annotations
 

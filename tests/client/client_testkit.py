@@ -1,13 +1,10 @@
-"""Fixture and helpers of the client tests (a uniquely named module, since tests/ has no packages).
+"""Harness and wire builders of the client tests; the ``h`` fixture lives in tests/client/conftest.py.
 
 The ``h`` fixture runs every test twice, with FoundryClient and with AsyncFoundryClient. Its ``Harness``
 builds the right client, credential and httpx client for its flavour, records the client's sleeps instead
 of sleeping, lets a test call sync and async methods alike through ``await h.run(client.generate, ...)``,
 and holds ``h.mock``, a strict respx router: a request no route matches fails the test, and so does a
 route that is never called. The wire builders make Responses API bodies and error envelopes.
-
-Test modules bind the fixture with ``h = client_testkit.h``: a ``tests/client/conftest.py`` would be
-imported as the module ``conftest`` and hide ``tests/conftest.py`` from the folders that import from it.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 import respx
 from azure.core.credentials import AccessToken
 
@@ -232,13 +228,3 @@ class Harness:
                 await http.aclose()
             else:
                 http.close()
-
-
-@pytest.fixture(params=["sync", "async"])
-async def h(request: pytest.FixtureRequest):
-    with respx.mock(assert_all_called=True, assert_all_mocked=True) as router:
-        harness = Harness(request.param == "async", router)
-        try:
-            yield harness
-        finally:
-            await harness.close_all()

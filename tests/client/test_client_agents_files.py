@@ -11,20 +11,9 @@ import json
 import re
 from typing import Any
 
-import client_testkit
 import httpx
 import pytest
 import respx
-from client_testkit import (
-    IMAGE_DEPLOYMENT,
-    MODEL,
-    PNG,
-    PROJECT_ENDPOINT,
-    PROJECT_URL,
-    RESOURCE_ENDPOINT,
-    error_response,
-    ok_response,
-)
 from PIL import Image
 
 from foundry_imagegen import (
@@ -41,8 +30,17 @@ from foundry_imagegen import (
     MissingImageDeploymentError,
     NotFoundError,
 )
-
-h = client_testkit.h
+from tests.client import client_testkit
+from tests.client.client_testkit import (
+    IMAGE_DEPLOYMENT,
+    MODEL,
+    PNG,
+    PROJECT_ENDPOINT,
+    PROJECT_URL,
+    RESOURCE_ENDPOINT,
+    error_response,
+    ok_response,
+)
 
 AGENTS = PROJECT_ENDPOINT + "/agents"
 FILES = PROJECT_ENDPOINT + "/openai/v1/files"

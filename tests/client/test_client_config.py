@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 
-import client_testkit
 import pydantic
 import pytest
-from client_testkit import (
+
+from foundry_imagegen import (
+    IMAGE_DEPLOYMENT_HEADER,
+    ConfigurationError,
+    ImageGenerationTool,
+    MissingImageDeploymentError,
+)
+from tests.client.client_testkit import (
     API_KEY,
     IMAGE_DEPLOYMENT,
     MODEL,
@@ -17,17 +23,6 @@ from client_testkit import (
     RESOURCE_URL,
     ok_response,
 )
-
-from foundry_imagegen import (
-    IMAGE_DEPLOYMENT_HEADER,
-    ConfigurationError,
-    ImageGenerationTool,
-    MissingImageDeploymentError,
-)
-
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
 
 
 class TestEndpoints:

@@ -64,7 +64,7 @@ async def test_concurrent_calls_share_one_token_fetch() -> None:
     import httpx
     from azure.core.credentials import AccessToken
 
-    from testkit import make_png
+    from tests.testkit import make_png
 
     calls = 0
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 import uuid
 
-import client_testkit
 import httpx
 import pytest
-from client_testkit import (
+
+from foundry_imagegen import (
+    IMAGE_DEPLOYMENT_HEADER,
+    GenerationResult,
+    ImageGenerationTool,
+    NoImageGeneratedError,
+    __version__,
+)
+from tests.client.client_testkit import (
     API_KEY,
     IMAGE_DEPLOYMENT,
     MODEL,
@@ -23,18 +30,6 @@ from client_testkit import (
     ok_response,
     server_error,
 )
-
-from foundry_imagegen import (
-    IMAGE_DEPLOYMENT_HEADER,
-    GenerationResult,
-    ImageGenerationTool,
-    NoImageGeneratedError,
-    __version__,
-)
-
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
 
 
 def sent_json(request: httpx.Request) -> dict:

@@ -9,18 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import client_testkit
 import httpx
 import pytest
-from client_testkit import (
-    IMAGE_DEPLOYMENT,
-    MODEL,
-    PNG,
-    PROJECT_URL,
-    error_response,
-    ok_response,
-    rate_limited,
-)
 
 from foundry_imagegen import (
     ConfigurationError,
@@ -34,10 +24,17 @@ from foundry_imagegen import (
     TruncatedStreamError,
 )
 from foundry_imagegen._core.stream import IncompleteStreamWarning
-from testkit import image_stream, make_png, sse
-
-# The shared fixture lives in client_testkit (see its docstring).
-h = client_testkit.h
+from tests.client import client_testkit
+from tests.client.client_testkit import (
+    IMAGE_DEPLOYMENT,
+    MODEL,
+    PNG,
+    PROJECT_URL,
+    error_response,
+    ok_response,
+    rate_limited,
+)
+from tests.testkit import image_stream, make_png, sse
 
 FINAL = make_png(16, 16)
 PARTIALS = [make_png(4, 4), make_png(8, 8)]  # what image_stream(partials=2) sends

@@ -23,7 +23,7 @@ from foundry_imagegen._core.config import Secret, TokenCache, env_settings, is_l
 from foundry_imagegen._core.images import image_dimensions, sniff_format
 from foundry_imagegen._core.retry import retry_after_seconds
 from foundry_imagegen._shell.disk import atomic_write, target_path
-from testkit import make_png
+from tests.testkit import make_png
 
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + bytes.fromhex(
     "ffc0001108002a0040030122000211010311 01".replace(" ", "")

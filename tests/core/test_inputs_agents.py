@@ -44,7 +44,7 @@ from foundry_imagegen._core.inputs import (
 from foundry_imagegen._core.request import build_responses_request, with_images
 from foundry_imagegen._core.results import Response
 from foundry_imagegen._shell.disk import resolve_image
-from testkit import make_png
+from tests.testkit import make_png
 
 PROJECT = "https://acme.services.ai.azure.com/api/projects/p1"
 BASE = PROJECT + "/openai/v1"

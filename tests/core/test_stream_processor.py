@@ -23,7 +23,7 @@ from foundry_imagegen._core.events import (
     UnknownEvent,
 )
 from foundry_imagegen._core.stream import StreamProcessor
-from testkit import image_stream, make_png, sse
+from tests.testkit import image_stream, make_png, sse
 
 
 def run(body: bytes, chunk: int = 97, **kwargs: object) -> tuple[StreamProcessor, list[object]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from e2e_testkit import Shell
+from tests.e2e_testkit import Shell
 
 
 @pytest.fixture

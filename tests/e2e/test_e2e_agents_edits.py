@@ -11,7 +11,6 @@ import httpx
 import pytest
 from PIL import Image, ImageChops
 
-from e2e_testkit import pil, responses_posts
 from foundry_imagegen import (
     AgentReference,
     AgentVersion,
@@ -21,6 +20,7 @@ from foundry_imagegen import (
     ImageGenerationTool,
     NotFoundError,
 )
+from tests.e2e_testkit import pil, responses_posts
 
 pytestmark = pytest.mark.e2e
 

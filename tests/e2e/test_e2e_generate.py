@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from e2e_testkit import pil, responses_posts
 from foundry_imagegen import (
     APIConnectionError,
     APITimeoutError,
@@ -18,6 +17,7 @@ from foundry_imagegen import (
     ImageGenerationTool,
     NoImageGeneratedError,
 )
+from tests.e2e_testkit import pil, responses_posts
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from e2e_testkit import listing, pil, responses_posts
 from foundry_imagegen import (
     APIConnectionError,
     ContentFilterError,
@@ -16,6 +15,7 @@ from foundry_imagegen import (
     ServerError,
     TruncatedStreamError,
 )
+from tests.e2e_testkit import listing, pil, responses_posts
 
 pytestmark = pytest.mark.e2e
 
