@@ -870,17 +870,6 @@ class TestNothingIsUploadedForACallThatWouldBeRefused:
         assert router.calls.call_count == 0
 
 
-def test_inline_images_over_the_data_url_limit_point_to_upload():
-    from foundry_imagegen._core.inputs import MAX_DATA_URL_CHARS
-    from foundry_imagegen._shell.disk import resolve_image
-
-    big = PNG + b"\0" * (MAX_DATA_URL_CHARS * 3 // 4)
-    resolved = resolve_image(big)
-    with pytest.raises(ConfigurationError, match=r"upload_images=True"):
-        resolved.input_part()
-    assert resolved.with_file_id("assistant-1").input_part()["file_id"] == "assistant-1"
-
-
 @pytest.mark.parametrize("value", ["https://example.com/cat.png", FileId("assistant-1")])
 def test_uploading_a_url_or_file_id_is_a_clear_error(value):
     from foundry_imagegen import FoundryClient
