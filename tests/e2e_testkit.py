@@ -9,39 +9,19 @@ runs every test with both flavours; a test module tunes its ``Shell`` by overrid
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-from azure.core.credentials import AccessToken
 from PIL import Image
 
 from foundry_imagegen import AsyncFoundryClient, FoundryClient, GeneratedImage
 from foundry_imagegen.emulator import Emulator
+from tests.testkit import AsyncFakeCredential, FakeCredential
 
-FAR_FUTURE = int(time.time()) + 24 * 3600
 STREAM_PROMPT = "a lighthouse at dusk over a stormy sea"
-
-
-class TokenCredential:
-    """A sync azure-core style credential handing out one fixed token."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.scopes: list[tuple[str, ...]] = []
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        self.scopes.append(scopes)
-        return AccessToken(self.token, FAR_FUTURE)
-
-
-class AsyncTokenCredential(TokenCredential):
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:  # type: ignore[override]
-        self.scopes.append(scopes)
-        return AccessToken(self.token, FAR_FUTURE)
 
 
 class Shell:
@@ -114,9 +94,9 @@ class Shell:
         self.http_clients.append(http)
         return http
 
-    def credential(self, token: str) -> TokenCredential:
+    def credential(self, token: str) -> FakeCredential:
         """A fixed-token credential of this flavour."""
-        return AsyncTokenCredential(token) if self.is_async else TokenCredential(token)
+        return AsyncFakeCredential(token) if self.is_async else FakeCredential(token)
 
     def client(self, emu: Emulator, *, endpoint: str | None = None, **kwargs: Any) -> Any:
         kwargs.setdefault("model", "gpt-4.1")

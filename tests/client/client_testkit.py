@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import base64
 import inspect
-import struct
-import time
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import respx
-from azure.core.credentials import AccessToken
 
 from foundry_imagegen import AsyncFoundryClient, FoundryClient
+from tests.testkit import AsyncFakeCredential, FakeCredential, make_png
 
 PROJECT_ENDPOINT = "https://acme.services.ai.azure.com/api/projects/p1"
 PROJECT_URL = "https://acme.services.ai.azure.com/api/projects/p1/openai/v1/responses"
@@ -36,23 +33,7 @@ PNG_WIDTH = 8
 PNG_HEIGHT = 6
 
 
-def build_png(width: int = PNG_WIDTH, height: int = PNG_HEIGHT) -> bytes:
-    """A tiny valid RGB PNG, built by hand (no image library)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    row = b"\x00" + bytes([200, 30, 30]) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
-
-
-PNG = build_png()
+PNG = make_png(PNG_WIDTH, PNG_HEIGHT)
 PNG_B64 = base64.b64encode(PNG).decode()
 
 
@@ -131,28 +112,6 @@ def server_error(**headers: str) -> httpx.Response:
 
 def rate_limited(**headers: str) -> httpx.Response:
     return error_response(429, {"code": "429", "message": "Requests have exceeded token rate limit."}, headers=headers)
-
-
-class FakeCredential:
-    """A sync TokenCredential: counts calls and hands out tok-1, tok-2, ..."""
-
-    def __init__(self, *, lifetime: float = 3600.0) -> None:
-        self.lifetime = lifetime
-        self.calls: list[tuple[str, ...]] = []
-
-    def _next(self, scopes: tuple[str, ...]) -> AccessToken:
-        self.calls.append(scopes)
-        return AccessToken(f"tok-SECRET-{len(self.calls)}", int(time.time() + self.lifetime))
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return self._next(scopes)
-
-
-class AsyncFakeCredential(FakeCredential):
-    """An async TokenCredential (``async def get_token``)."""
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:  # type: ignore[override]
-        return self._next(scopes)
 
 
 class Harness:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
-import io
 import json
 import re
 from typing import Any
@@ -41,6 +40,7 @@ from tests.client.client_testkit import (
     error_response,
     ok_response,
 )
+from tests.testkit import encode
 
 AGENTS = PROJECT_ENDPOINT + "/agents"
 FILES = PROJECT_ENDPOINT + "/openai/v1/files"
@@ -107,9 +107,7 @@ def mask_png(width: int = client_testkit.PNG_WIDTH, height: int = client_testkit
     for x in range(width // 2):
         for y in range(height):
             image.putpixel((x, y), (0, 0, 0, 0))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+    return encode(image)
 
 
 def data_url(data: bytes) -> str:
@@ -454,9 +452,7 @@ class TestFiles:
         )
 
     async def test_upload_bytes_jpeg_filename_and_purpose(self, h):
-        buffer = io.BytesIO()
-        Image.new("RGB", (4, 4), (1, 2, 3)).save(buffer, "JPEG")
-        jpeg = buffer.getvalue()
+        jpeg = encode(Image.new("RGB", (4, 4), (1, 2, 3)), "JPEG")
         route = h.mock.post(FILES).mock(
             side_effect=[
                 httpx.Response(200, json=file_json("assistant-2")),

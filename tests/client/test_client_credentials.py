@@ -7,30 +7,18 @@ import respx
 from azure.core.exceptions import ClientAuthenticationError
 
 from foundry_imagegen import AsyncFoundryClient, AuthenticationError, ConfigurationError, FoundryClient
+from tests.testkit import AsyncFakeCredential, FakeCredential, make_png
 
 ENDPOINT = "https://acme.services.ai.azure.com/api/projects/p1"
-
-
-class SyncCredential:
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def get_token(self, *scopes: str, **kwargs: object) -> object:
-        raise self.error
-
-
-class AsyncCredential(SyncCredential):
-    async def get_token(self, *scopes: str, **kwargs: object) -> object:  # type: ignore[override]
-        raise self.error
 
 
 async def generate(is_async: bool, error: Exception) -> None:
     kwargs = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
     if is_async:
-        async with AsyncFoundryClient(ENDPOINT, credential=AsyncCredential(error), **kwargs) as client:
+        async with AsyncFoundryClient(ENDPOINT, credential=AsyncFakeCredential(error=error), **kwargs) as client:
             await client.generate("a cat")
     else:
-        with FoundryClient(ENDPOINT, credential=SyncCredential(error), **kwargs) as client:
+        with FoundryClient(ENDPOINT, credential=FakeCredential(error=error), **kwargs) as client:
             client.generate("a cat")
 
 
@@ -59,21 +47,10 @@ async def test_other_credential_errors_pass_through(is_async: bool) -> None:
 async def test_concurrent_calls_share_one_token_fetch() -> None:
     import asyncio
     import base64
-    import time
 
     import httpx
-    from azure.core.credentials import AccessToken
 
-    from tests.testkit import make_png
-
-    calls = 0
-
-    class SlowCredential:
-        async def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-            nonlocal calls
-            calls += 1
-            await asyncio.sleep(0)  # yields, so the other calls arrive while this one is fetching
-            return AccessToken("tok", int(time.time()) + 3600)
+    credential = AsyncFakeCredential("tok")  # yields once, so the other calls arrive while this one is fetching
 
     answer = {
         "id": "resp_1",
@@ -90,7 +67,7 @@ async def test_concurrent_calls_share_one_token_fetch() -> None:
     with respx.mock() as router:
         route = router.post(ENDPOINT + "/openai/v1/responses").mock(return_value=httpx.Response(200, json=answer))
         async with AsyncFoundryClient(
-            ENDPOINT, credential=SlowCredential(), model="gpt-4.1", image_deployment="gpt-image-1"
+            ENDPOINT, credential=credential, model="gpt-4.1", image_deployment="gpt-image-1"
         ) as client:
             await asyncio.gather(*(client.generate("a cat") for _ in range(8)))
-    assert calls == 1 and route.call_count == 8
+    assert len(credential.calls) == 1 and route.call_count == 8

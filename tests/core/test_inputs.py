@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 
 import pytest
 from PIL import Image
@@ -11,7 +10,7 @@ from PIL import Image
 from foundry_imagegen import ConfigurationError, FileId, GeneratedImage, GenerationResult, MaskWarning
 from foundry_imagegen._core.inputs import MAX_DATA_URL_CHARS, MAX_IMAGE_BYTES, check_mask, plan_edit, resolve_image
 from foundry_imagegen._core.results import Response
-from tests.testkit import make_png
+from tests.testkit import encode, make_png
 
 
 def pil_png(width: int, height: int, mode: str = "RGBA", *, clear: tuple[int, int, int, int] | None = None) -> bytes:
@@ -22,15 +21,11 @@ def pil_png(width: int, height: int, mode: str = "RGBA", *, clear: tuple[int, in
         for x in range(x0, x1):
             for y in range(y0, y1):
                 image.putpixel((x, y), (0, 0, 0, 0))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+    return encode(image)
 
 
 def encoded(width: int, height: int, fmt: str) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 100, 50)).save(buffer, fmt)
-    return buffer.getvalue()
+    return encode(Image.new("RGB", (width, height), (200, 100, 50)), fmt)
 
 
 def result(*, store: bool | None, images: tuple[GeneratedImage, ...] | None = None) -> GenerationResult:
@@ -204,9 +199,8 @@ def test_palette_mask_with_transparency_counts_as_alpha():
     image = Image.new("P", (8, 8), 1)
     image.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)
     image.putpixel((0, 0), 0)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG", transparency=0)
-    assert check_mask(resolve_image(buffer.getvalue(), param="mask"), resolve_image(make_png(8, 8))) is None
+    mask = encode(image, "PNG", transparency=0)
+    assert check_mask(resolve_image(mask, param="mask"), resolve_image(make_png(8, 8))) is None
 
 
 def test_url_and_file_id_masks_are_left_to_the_service():
@@ -228,9 +222,8 @@ def test_without_pillow_the_mask_checks_that_need_decoding_are_skipped(monkeypat
 
     from PIL import Image
 
-    buffer = io.BytesIO()
-    Image.new("RGBA", (8, 8), (0, 0, 0, 255)).save(buffer, format="PNG")  # alpha channel, no transparent pixel
-    opaque_mask = resolve_image(buffer.getvalue(), param="mask")
+    opaque = encode(Image.new("RGBA", (8, 8), (0, 0, 0, 255)))  # alpha channel, no transparent pixel
+    opaque_mask = resolve_image(opaque, param="mask")
     monkeypatch.setitem(sys.modules, "PIL", None)  # import PIL now raises ImportError
     check_mask(opaque_mask, resolve_image(make_png(8, 8)))  # header checks pass; no MaskWarning, no error
     with pytest.raises(ConfigurationError, match="mask is 8x8 but the image is 4x4"):

@@ -4,7 +4,6 @@ sockets against the emulator; what the emulator received, and the decoded pixels
 from __future__ import annotations
 
 import base64
-import io
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ from foundry_imagegen import (
     NotFoundError,
 )
 from tests.e2e_testkit import pil, responses_posts
+from tests.testkit import encode
 
 pytestmark = pytest.mark.e2e
 
@@ -34,12 +34,6 @@ def shell_options() -> dict[str, Any]:
     return {"image_deployment": None, "allow_retries": False}
 
 
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def gradient(size: int) -> Image.Image:
     """An RGB image whose every pixel differs from its neighbours, so a shifted copy would show."""
     image = Image.new("RGB", (size, size))
@@ -51,7 +45,7 @@ def mask_with_hole(size: int, box: tuple[int, int, int, int]) -> bytes:
     """An opaque RGBA mask with ``box`` fully transparent: the only area the edit may change."""
     mask = Image.new("RGBA", (size, size), (0, 0, 0, 255))
     mask.paste((0, 0, 0, 0), box)
-    return png(mask)
+    return encode(mask)
 
 
 def data_url(data: bytes) -> str:
@@ -259,7 +253,7 @@ async def test_named_ephemeral_keeps_the_other_versions(shell, foundry_emulator)
 
 async def test_upload_then_generate_from_the_file_id(shell, foundry_emulator):
     client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
-    photo = png(gradient(256))
+    photo = encode(gradient(256))
 
     uploaded = await shell.run(client.files.upload, photo)
     assert uploaded.id.startswith("assistant-")
@@ -277,7 +271,7 @@ async def test_upload_then_generate_from_the_file_id(shell, foundry_emulator):
 
 async def test_upload_images_true_sends_file_ids(shell, foundry_emulator):
     client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
-    photo = png(gradient(128))
+    photo = encode(gradient(128))
 
     result = await shell.run(client.generate, "sepia", images=[photo], upload_images=True, tool=TOOL)
 
@@ -296,7 +290,7 @@ async def test_mask_changes_only_the_transparent_area(shell, foundry_emulator):
     base = gradient(256)
     hole = (64, 32, 160, 96)
 
-    result = await shell.run(client.edit, png(base), "a red balloon", mask=mask_with_hole(256, hole), tool=TOOL)
+    result = await shell.run(client.edit, encode(base), "a red balloon", mask=mask_with_hole(256, hole), tool=TOOL)
 
     assert result.edited_via == "input_image"
     assert (result.image.width, result.image.height) == (1024, 1024)  # 256x256 is not a valid size: resized
@@ -326,11 +320,11 @@ async def test_wrong_size_mask_is_refused_before_any_request(shell, foundry_emul
     client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
 
     with pytest.raises(ConfigurationError, match="mask is 128x128 but the image is 256x256"):
-        await shell.run(client.edit, png(gradient(256)), "x", mask=mask_with_hole(128, (0, 0, 8, 8)), tool=TOOL)
+        await shell.run(client.edit, encode(gradient(256)), "x", mask=mask_with_hole(128, (0, 0, 8, 8)), tool=TOOL)
     with pytest.raises(ConfigurationError, match="mask is 128x128 but the image is 256x256"):
         await shell.run(
             client.edit,
-            png(gradient(256)),
+            encode(gradient(256)),
             "x",
             mask=mask_with_hole(128, (0, 0, 8, 8)),
             tool=TOOL,

@@ -294,7 +294,7 @@ async def test_bearer_token_from_a_credential(shell, foundry_emulator_factory):
     result = await shell.run(client.generate, PROMPT)
 
     assert pil(result.image).size == (1024, 1024)
-    assert credential.scopes == [("https://ai.azure.com/.default",)]  # cached for the second call
+    assert credential.calls == [("https://ai.azure.com/.default",)]  # cached for the second call
     sent = responses_posts(emu)
     assert len(sent) == 2
     assert all(r.headers["authorization"] == "***" for r in sent)
@@ -311,7 +311,7 @@ async def test_rejected_bearer_token_is_an_authentication_error(shell, foundry_e
 
     assert caught.value.status == 401
     # One fresh token after the first 401, then the error.
-    assert len(credential.scopes) == 2
+    assert len(credential.calls) == 2
     assert len(responses_posts(emu)) == 2
     assert shell.waits == []
 
