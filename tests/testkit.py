@@ -7,6 +7,7 @@ import io
 import struct
 import time
 import zlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from azure.core.credentials import AccessToken
@@ -156,3 +157,8 @@ def image_stream(
     if done_sentinel:
         events.append(f"data: [DONE]{newline}{newline}".encode())
     return b"".join(events)
+
+
+def listing(folder: Path) -> list[str]:
+    """The names in a folder, sorted."""
+    return sorted(p.name for p in folder.iterdir())

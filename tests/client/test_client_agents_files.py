@@ -29,17 +29,8 @@ from foundry_imagegen import (
     MissingImageDeploymentError,
     NotFoundError,
 )
-from tests.client import client_testkit
-from tests.client.client_testkit import (
-    IMAGE_DEPLOYMENT,
-    MODEL,
-    PNG,
-    PROJECT_ENDPOINT,
-    PROJECT_URL,
-    RESOURCE_ENDPOINT,
-    error_response,
-    ok_response,
-)
+from tests.client.wire import PNG, PNG_HEIGHT, PNG_WIDTH, PROJECT_URL, RESOURCE_ENDPOINT, error_response, ok_response
+from tests.harness import IMAGE_DEPLOYMENT, MODEL, PROJECT_ENDPOINT
 from tests.testkit import encode
 
 AGENTS = PROJECT_ENDPOINT + "/agents"
@@ -101,7 +92,7 @@ def multipart(request: httpx.Request) -> dict[str, tuple[str | None, str, bytes]
     return fields
 
 
-def mask_png(width: int = client_testkit.PNG_WIDTH, height: int = client_testkit.PNG_HEIGHT) -> bytes:
+def mask_png(width: int = PNG_WIDTH, height: int = PNG_HEIGHT) -> bytes:
     """An RGBA mask with its left half transparent (alpha 0 = edit here)."""
     image = Image.new("RGBA", (width, height), (0, 0, 0, 255))
     for x in range(width // 2):

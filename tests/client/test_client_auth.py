@@ -6,7 +6,8 @@ import pytest
 from azure.core.credentials import AzureKeyCredential
 
 from foundry_imagegen import AuthenticationError, ConfigurationError
-from tests.client.client_testkit import API_KEY, PROJECT_URL, SCOPE, error_response, ok_response
+from tests.client.wire import PROJECT_URL, SCOPE, error_response, ok_response
+from tests.harness import API_KEY
 
 UNAUTHORIZED = {"code": "401", "message": "Unauthorized. Access token is missing, invalid or expired."}
 

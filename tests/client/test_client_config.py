@@ -13,16 +13,8 @@ from foundry_imagegen import (
     ImageGenerationTool,
     MissingImageDeploymentError,
 )
-from tests.client.client_testkit import (
-    API_KEY,
-    IMAGE_DEPLOYMENT,
-    MODEL,
-    PROJECT_ENDPOINT,
-    PROJECT_URL,
-    RESOURCE_ENDPOINT,
-    RESOURCE_URL,
-    ok_response,
-)
+from tests.client.wire import PROJECT_URL, RESOURCE_ENDPOINT, RESOURCE_URL, ok_response
+from tests.harness import API_KEY, IMAGE_DEPLOYMENT, MODEL, PROJECT_ENDPOINT
 
 
 class TestEndpoints:

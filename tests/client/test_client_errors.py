@@ -24,15 +24,8 @@ from foundry_imagegen import (
     ServerError,
     ServiceError,
 )
-from tests.client.client_testkit import (
-    API_KEY,
-    PROJECT_URL,
-    error_response,
-    image_call,
-    message,
-    ok_response,
-    response_body,
-)
+from tests.client.wire import PROJECT_URL, error_response, image_call, message, ok_response, response_body
+from tests.harness import API_KEY
 
 MISSING_HEADER = {
     "message": "imagegen deployment must be provided through header: x-ms-oai-image-generation-deployment",

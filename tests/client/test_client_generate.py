@@ -15,10 +15,7 @@ from foundry_imagegen import (
     NoImageGeneratedError,
     __version__,
 )
-from tests.client.client_testkit import (
-    API_KEY,
-    IMAGE_DEPLOYMENT,
-    MODEL,
+from tests.client.wire import (
     PNG,
     PNG_HEIGHT,
     PNG_WIDTH,
@@ -30,6 +27,7 @@ from tests.client.client_testkit import (
     ok_response,
     server_error,
 )
+from tests.harness import API_KEY, IMAGE_DEPLOYMENT, MODEL
 
 
 def sent_json(request: httpx.Request) -> dict:

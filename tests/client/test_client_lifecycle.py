@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from foundry_imagegen import ClientClosedError, ImageGenerationTool
-from tests.client.client_testkit import PNG, PROJECT_URL, ok_response
+from tests.client.wire import PNG, PROJECT_URL, ok_response
 
 DEFAULT_TIMEOUT = {"connect": 10.0, "read": 600.0, "write": 600.0, "pool": 600.0}
 

@@ -16,7 +16,7 @@ from foundry_imagegen import (
     RateLimitError,
     ServerError,
 )
-from tests.client.client_testkit import PNG, PROJECT_URL, error_response, ok_response, rate_limited, server_error
+from tests.client.wire import PNG, PROJECT_URL, error_response, ok_response, rate_limited, server_error
 
 
 def first_backoff_ok(seconds: float) -> bool:

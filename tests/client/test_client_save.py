@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.client.client_testkit import PNG, PROJECT_URL, ok_response
+from tests.client.wire import PNG, PROJECT_URL, ok_response
 
 
 async def generated(h):
