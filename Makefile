@@ -30,7 +30,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check src tests examples benchmarks
 
 typecheck: $(VENV)/.dev
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src tests
 
 unit: $(VENV)/.dev
 	$(BIN)/pytest -q

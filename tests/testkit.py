@@ -68,6 +68,16 @@ class AsyncFakeCredential(FakeCredential):
         await asyncio.sleep(0)
         return self._next(scopes)
 
+    # The rest of azure-core's AsyncTokenCredential protocol.
+    async def close(self) -> None:
+        pass
+
+    async def __aenter__(self) -> AsyncFakeCredential:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        pass
+
 
 def sse(event_type: str, payload: dict[str, object], *, newline: str = "\n") -> bytes:
     """One SSE event as the service frames it: event line, one data line, blank line."""

@@ -46,7 +46,9 @@ def query(request: httpx.Request) -> dict[str, str]:
     return dict(request.url.params)
 
 
-def version_json(name: str = "poster", version: str = "1", *, deployment: str = "img-deploy", **tool: Any) -> dict:
+def version_json(
+    name: str = "poster", version: str = "1", *, deployment: str = "img-deploy", **tool: Any
+) -> dict[str, Any]:
     return {
         "object": "agent.version",
         "id": f"{name}:{version}",
@@ -64,11 +66,11 @@ def version_json(name: str = "poster", version: str = "1", *, deployment: str = 
     }
 
 
-def agent_json(name: str = "poster", version: str = "3", **kwargs: Any) -> dict:
+def agent_json(name: str = "poster", version: str = "3", **kwargs: Any) -> dict[str, Any]:
     return {"object": "agent", "id": name, "name": name, "versions": {"latest": version_json(name, version, **kwargs)}}
 
 
-def file_json(file_id: str, filename: str = "image.png", size: int = len(PNG)) -> dict:
+def file_json(file_id: str, filename: str = "image.png", size: int = len(PNG)) -> dict[str, Any]:
     return {
         "id": file_id,
         "object": "file",
@@ -85,10 +87,12 @@ def multipart(request: httpx.Request) -> dict[str, tuple[str | None, str, bytes]
     head = b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n"
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.content)
     assert message.is_multipart()
-    fields = {}
+    fields: dict[str, tuple[str | None, str, bytes]] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        fields[name] = (part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+        payload = part.get_payload(decode=True)
+        assert isinstance(name, str) and isinstance(payload, bytes), (name, payload)
+        fields[name] = (part.get_filename(), part.get_content_type(), payload)
     return fields
 
 
@@ -231,7 +235,7 @@ class TestAgentOperations:
         ]
 
     async def test_list_versions_stops_without_last_id(self, h):
-        page = {"object": "list", "data": [], "last_id": None, "has_more": True}
+        page: dict[str, Any] = {"object": "list", "data": [], "last_id": None, "has_more": True}
         route = h.mock.get(AGENTS + "/poster/versions").mock(return_value=httpx.Response(200, json=page))
         client = h.client()
 
@@ -603,7 +607,7 @@ class TestImageInputs:
 # --------------------------------------------------------------------------- generate with agents
 
 
-def agent_body(name: str = "poster", version: str | None = None, prompt: str = "a jazz poster") -> dict:
+def agent_body(name: str = "poster", version: str | None = None, prompt: str = "a jazz poster") -> dict[str, Any]:
     ref = {"type": "agent_reference", "name": name}
     if version is not None:
         ref["version"] = version
@@ -845,7 +849,7 @@ class TestNothingIsUploadedForACallThatWouldBeRefused:
     def test_local_refusals_come_before_uploads(self, kwargs, needle):
         from foundry_imagegen import ConfigurationError, FoundryClient
 
-        settings = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
+        settings: dict[str, Any] = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
         extra_body = kwargs.pop("extra_body", None)
         settings.update(kwargs)
         with (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import respx
 from azure.core.exceptions import ClientAuthenticationError
@@ -13,7 +15,7 @@ ENDPOINT = "https://acme.services.ai.azure.com/api/projects/p1"
 
 
 async def generate(is_async: bool, error: Exception) -> None:
-    kwargs = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
+    kwargs: dict[str, Any] = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
     if is_async:
         async with AsyncFoundryClient(ENDPOINT, credential=AsyncFakeCredential(error=error), **kwargs) as client:
             await client.generate("a cat")

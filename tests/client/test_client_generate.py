@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -30,7 +31,7 @@ from tests.client.wire import (
 from tests.harness import API_KEY, IMAGE_DEPLOYMENT, MODEL
 
 
-def sent_json(request: httpx.Request) -> dict:
+def sent_json(request: httpx.Request) -> Any:
     return json.loads(request.content)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ def test_agent_reference_validates_its_name():
 def test_agent_reference_is_frozen_and_strict():
     ref = AgentReference(name="poster")
     with pytest.raises(ValueError):
-        ref.name = "other"  # type: ignore[misc]
+        ref.name = "other"
     with pytest.raises(ValueError):
         AgentReference(name="poster", id="x")  # type: ignore[call-arg]
 
@@ -88,7 +89,7 @@ def test_agent_reference_param_names_the_version_only_when_given():
 # --------------------------------------------------------------------------- agent models
 
 
-def version(tools: list[object], **extra: object) -> AgentVersion:
+def version(tools: list[object], **extra: Any) -> AgentVersion:
     return AgentVersion(
         name="poster", version="4", definition={"kind": "prompt", "model": "gpt-4.1", "tools": tools}, **extra
     )

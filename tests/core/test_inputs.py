@@ -8,7 +8,15 @@ import pytest
 from PIL import Image
 
 from foundry_imagegen import ConfigurationError, FileId, GeneratedImage, GenerationResult, MaskWarning
-from foundry_imagegen._core.inputs import MAX_DATA_URL_CHARS, MAX_IMAGE_BYTES, check_mask, plan_edit, resolve_image
+from foundry_imagegen._core.inputs import (
+    MAX_DATA_URL_CHARS,
+    MAX_IMAGE_BYTES,
+    EditPlan,
+    ResolvedImage,
+    check_mask,
+    plan_edit,
+    resolve_image,
+)
 from foundry_imagegen._core.results import Response
 from tests.testkit import encode, make_png
 
@@ -32,6 +40,12 @@ def result(*, store: bool | None, images: tuple[GeneratedImage, ...] | None = No
     if images is None:
         images = (GeneratedImage(id="ig_1", data=make_png(16, 16), format="png"),)
     return GenerationResult(response=Response(id="resp_prev", status="completed", store=store), images=images)
+
+
+def resolved(plan: EditPlan) -> ResolvedImage:
+    """The image input a plan sends, resolved (a plan that sends none fails the test)."""
+    assert plan.image is not None, plan
+    return resolve_image(plan.image)
 
 
 # --------------------------------------------------------------------------- resolve_image
@@ -276,11 +290,11 @@ def test_plain_image_inputs_are_sent_as_input_images():
     plan = plan_edit(png)
     # The plan holds the input resolved (checked now, under the name `previous`), not the raw value.
     assert (plan.via, plan.base, plan.previous_response_id) == ("input_image", None, None)
-    assert resolve_image(plan.image).data == png
+    assert resolved(plan).data == png
     generated = GeneratedImage(id="ig_2", data=png, format="png")
     plan = plan_edit(generated)
     assert (plan.via, plan.base) == ("input_image", generated)
-    assert resolve_image(plan.image).data == png
-    assert resolve_image(plan_edit(FileId("assistant-1")).image).file_id == "assistant-1"
+    assert resolved(plan).data == png
+    assert resolved(plan_edit(FileId("assistant-1"))).file_id == "assistant-1"
     with pytest.raises(ConfigurationError, match=r"previous='nope\.png'"):
         plan_edit("nope.png")

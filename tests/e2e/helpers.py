@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image
 
@@ -19,6 +19,13 @@ def pil(image: GeneratedImage | bytes) -> Image.Image:
     decoded = Image.open(io.BytesIO(data))
     decoded.load()
     return decoded
+
+
+def band_extrema(image: Image.Image) -> tuple[tuple[float, float], ...]:
+    """``getextrema()`` of a multi-band image: (low, high) per band (its type also covers one-band images)."""
+    extrema = image.getextrema()
+    assert all(isinstance(band, tuple) for band in extrema), f"{image.mode} has one band"
+    return cast("tuple[tuple[float, float], ...]", extrema)
 
 
 def responses_posts(emu: Emulator) -> list[Any]:

@@ -17,7 +17,7 @@ from foundry_imagegen import (
     ImageGenerationTool,
     NoImageGeneratedError,
 )
-from tests.e2e.helpers import pil, responses_posts
+from tests.e2e.helpers import band_extrema, pil, responses_posts
 
 pytestmark = pytest.mark.e2e
 
@@ -84,7 +84,7 @@ async def test_size_quality_and_transparent_background(h, foundry_emulator):
     assert (result.image.width, result.image.height) == (1536, 1024)
     decoded = pil(result.image)
     assert (decoded.format, decoded.size, decoded.mode) == ("PNG", (1536, 1024), "RGBA")
-    assert decoded.getextrema()[3] == (0, 255)  # a see-through background behind opaque shapes
+    assert band_extrema(decoded)[3] == (0, 255)  # a see-through background behind opaque shapes
     [request] = responses_posts(foundry_emulator)
     assert request.json["tools"] == [
         {

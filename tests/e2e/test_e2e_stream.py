@@ -15,7 +15,7 @@ from foundry_imagegen import (
     ServerError,
     TruncatedStreamError,
 )
-from tests.e2e.helpers import pil, responses_posts
+from tests.e2e.helpers import band_extrema, pil, responses_posts
 from tests.testkit import listing
 
 pytestmark = pytest.mark.e2e
@@ -110,7 +110,7 @@ async def test_transparent_background_gives_rgba_images(h, foundry_emulator_fact
     for image in images:
         decoded = pil(image)
         assert (decoded.mode, decoded.size) == ("RGBA", (1024, 1536))
-    alpha_low, alpha_high = pil(images[-1]).getextrema()[3]
+    alpha_low, alpha_high = band_extrema(pil(images[-1]))[3]
     assert (alpha_low, alpha_high) == (0, 255)
 
 
