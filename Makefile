@@ -36,7 +36,7 @@ unasync: $(VENV)/.dev
 	$(BIN)/python scripts/unasync.py
 
 typecheck: $(VENV)/.dev
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src tests
 
 unit: $(VENV)/.dev
 	$(BIN)/pytest -q

@@ -9,7 +9,7 @@ from foundry_imagegen._core.constants import (
     ENV_OPENAI_ENDPOINT,
     ENV_PROJECT_ENDPOINT,
 )
-from testkit import make_png
+from tests.testkit import make_png
 
 
 @pytest.fixture(autouse=True)

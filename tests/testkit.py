@@ -1,9 +1,19 @@
-"""Helpers shared by the test folders (imported as `testkit`; tests/ is on pytest's pythonpath)."""
+"""Helpers shared by the test folders (``from tests.testkit import ...``; tests/ is a package)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import struct
+import time
 import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from azure.core.credentials import AccessToken
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def make_png(width: int = 8, height: int = 8, rgba: bool = False) -> bytes:
@@ -17,6 +27,56 @@ def make_png(width: int = 8, height: int = 8, rgba: bool = False) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6 if rgba else 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **options: Any) -> bytes:
+    """The bytes of a Pillow image saved as ``fmt``, for tests that draw their pixels."""
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+class FakeCredential:
+    """A sync azure-core TokenCredential that records the scopes of every call in ``calls``.
+
+    It hands out ``token`` when given, else tok-SECRET-1, tok-SECRET-2, ... (one new token a call),
+    each valid for ``lifetime`` seconds; with ``error`` it raises that instead.
+    """
+
+    def __init__(self, token: str | None = None, *, lifetime: float = 3600.0, error: Exception | None = None) -> None:
+        self.token = token
+        self.lifetime = lifetime
+        self.error = error
+        self.calls: list[tuple[str, ...]] = []
+
+    def _next(self, scopes: tuple[str, ...]) -> AccessToken:
+        self.calls.append(scopes)
+        if self.error is not None:
+            raise self.error
+        token = self.token if self.token is not None else f"tok-SECRET-{len(self.calls)}"
+        return AccessToken(token, int(time.time() + self.lifetime))
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return self._next(scopes)
+
+
+class AsyncFakeCredential(FakeCredential):
+    """The async flavour (``async def get_token``); it yields to the loop once, as a real fetch would,
+    so concurrent callers overlap."""
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:  # type: ignore[override]
+        await asyncio.sleep(0)
+        return self._next(scopes)
+
+    # The rest of azure-core's AsyncTokenCredential protocol.
+    async def close(self) -> None:
+        pass
+
+    async def __aenter__(self) -> AsyncFakeCredential:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        pass
 
 
 def sse(event_type: str, payload: dict[str, object], *, newline: str = "\n") -> bytes:
@@ -107,3 +167,8 @@ def image_stream(
     if done_sentinel:
         events.append(f"data: [DONE]{newline}{newline}".encode())
     return b"".join(events)
+
+
+def listing(folder: Path) -> list[str]:
+    """The names in a folder, sorted."""
+    return sorted(p.name for p in folder.iterdir())

@@ -6,25 +6,13 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
-import io
 import json
 import re
 from typing import Any
 
-import client_testkit
 import httpx
 import pytest
 import respx
-from client_testkit import (
-    IMAGE_DEPLOYMENT,
-    MODEL,
-    PNG,
-    PROJECT_ENDPOINT,
-    PROJECT_URL,
-    RESOURCE_ENDPOINT,
-    error_response,
-    ok_response,
-)
 from PIL import Image
 
 from foundry_imagegen import (
@@ -41,8 +29,9 @@ from foundry_imagegen import (
     MissingImageDeploymentError,
     NotFoundError,
 )
-
-h = client_testkit.h
+from tests.client.wire import PNG, PNG_HEIGHT, PNG_WIDTH, PROJECT_URL, RESOURCE_ENDPOINT, error_response, ok_response
+from tests.harness import IMAGE_DEPLOYMENT, MODEL, PROJECT_ENDPOINT
+from tests.testkit import encode
 
 AGENTS = PROJECT_ENDPOINT + "/agents"
 FILES = PROJECT_ENDPOINT + "/openai/v1/files"
@@ -57,7 +46,9 @@ def query(request: httpx.Request) -> dict[str, str]:
     return dict(request.url.params)
 
 
-def version_json(name: str = "poster", version: str = "1", *, deployment: str = "img-deploy", **tool: Any) -> dict:
+def version_json(
+    name: str = "poster", version: str = "1", *, deployment: str = "img-deploy", **tool: Any
+) -> dict[str, Any]:
     return {
         "object": "agent.version",
         "id": f"{name}:{version}",
@@ -75,11 +66,11 @@ def version_json(name: str = "poster", version: str = "1", *, deployment: str = 
     }
 
 
-def agent_json(name: str = "poster", version: str = "3", **kwargs: Any) -> dict:
+def agent_json(name: str = "poster", version: str = "3", **kwargs: Any) -> dict[str, Any]:
     return {"object": "agent", "id": name, "name": name, "versions": {"latest": version_json(name, version, **kwargs)}}
 
 
-def file_json(file_id: str, filename: str = "image.png", size: int = len(PNG)) -> dict:
+def file_json(file_id: str, filename: str = "image.png", size: int = len(PNG)) -> dict[str, Any]:
     return {
         "id": file_id,
         "object": "file",
@@ -96,22 +87,22 @@ def multipart(request: httpx.Request) -> dict[str, tuple[str | None, str, bytes]
     head = b"Content-Type: " + request.headers["content-type"].encode() + b"\r\n\r\n"
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.content)
     assert message.is_multipart()
-    fields = {}
+    fields: dict[str, tuple[str | None, str, bytes]] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        fields[name] = (part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+        payload = part.get_payload(decode=True)
+        assert isinstance(name, str) and isinstance(payload, bytes), (name, payload)
+        fields[name] = (part.get_filename(), part.get_content_type(), payload)
     return fields
 
 
-def mask_png(width: int = client_testkit.PNG_WIDTH, height: int = client_testkit.PNG_HEIGHT) -> bytes:
+def mask_png(width: int = PNG_WIDTH, height: int = PNG_HEIGHT) -> bytes:
     """An RGBA mask with its left half transparent (alpha 0 = edit here)."""
     image = Image.new("RGBA", (width, height), (0, 0, 0, 255))
     for x in range(width // 2):
         for y in range(height):
             image.putpixel((x, y), (0, 0, 0, 0))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+    return encode(image)
 
 
 def data_url(data: bytes) -> str:
@@ -244,7 +235,7 @@ class TestAgentOperations:
         ]
 
     async def test_list_versions_stops_without_last_id(self, h):
-        page = {"object": "list", "data": [], "last_id": None, "has_more": True}
+        page: dict[str, Any] = {"object": "list", "data": [], "last_id": None, "has_more": True}
         route = h.mock.get(AGENTS + "/poster/versions").mock(return_value=httpx.Response(200, json=page))
         client = h.client()
 
@@ -456,9 +447,7 @@ class TestFiles:
         )
 
     async def test_upload_bytes_jpeg_filename_and_purpose(self, h):
-        buffer = io.BytesIO()
-        Image.new("RGB", (4, 4), (1, 2, 3)).save(buffer, "JPEG")
-        jpeg = buffer.getvalue()
+        jpeg = encode(Image.new("RGB", (4, 4), (1, 2, 3)), "JPEG")
         route = h.mock.post(FILES).mock(
             side_effect=[
                 httpx.Response(200, json=file_json("assistant-2")),
@@ -618,7 +607,7 @@ class TestImageInputs:
 # --------------------------------------------------------------------------- generate with agents
 
 
-def agent_body(name: str = "poster", version: str | None = None, prompt: str = "a jazz poster") -> dict:
+def agent_body(name: str = "poster", version: str | None = None, prompt: str = "a jazz poster") -> dict[str, Any]:
     ref = {"type": "agent_reference", "name": name}
     if version is not None:
         ref["version"] = version
@@ -860,7 +849,7 @@ class TestNothingIsUploadedForACallThatWouldBeRefused:
     def test_local_refusals_come_before_uploads(self, kwargs, needle):
         from foundry_imagegen import ConfigurationError, FoundryClient
 
-        settings = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
+        settings: dict[str, Any] = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
         extra_body = kwargs.pop("extra_body", None)
         settings.update(kwargs)
         with (
@@ -870,17 +859,6 @@ class TestNothingIsUploadedForACallThatWouldBeRefused:
         ):
             client.generate("x", images=[PNG], mask=None, upload_images=True, extra_body=extra_body)
         assert router.calls.call_count == 0
-
-
-def test_inline_images_over_the_data_url_limit_point_to_upload():
-    from foundry_imagegen._core.inputs import MAX_DATA_URL_CHARS
-    from foundry_imagegen._shell.disk import resolve_image
-
-    big = PNG + b"\0" * (MAX_DATA_URL_CHARS * 3 // 4)
-    resolved = resolve_image(big)
-    with pytest.raises(ConfigurationError, match=r"upload_images=True"):
-        resolved.input_part()
-    assert resolved.with_file_id("assistant-1").input_part()["file_id"] == "assistant-1"
 
 
 @pytest.mark.parametrize("value", ["https://example.com/cat.png", FileId("assistant-1")])

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import client_testkit
 import pytest
 from azure.core.credentials import AzureKeyCredential
-from client_testkit import API_KEY, PROJECT_URL, SCOPE, error_response, ok_response
 
 from foundry_imagegen import AuthenticationError, ConfigurationError
-
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
+from tests.client.wire import PROJECT_URL, SCOPE, error_response, ok_response
+from tests.harness import API_KEY
 
 UNAUTHORIZED = {"code": "401", "message": "Unauthorized. Access token is missing, invalid or expired."}
 

@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import json
 
-import client_testkit
 import pydantic
 import pytest
-from client_testkit import (
-    API_KEY,
-    IMAGE_DEPLOYMENT,
-    MODEL,
-    PROJECT_ENDPOINT,
-    PROJECT_URL,
-    RESOURCE_ENDPOINT,
-    RESOURCE_URL,
-    ok_response,
-)
 
 from foundry_imagegen import (
     IMAGE_DEPLOYMENT_HEADER,
@@ -24,10 +13,8 @@ from foundry_imagegen import (
     ImageGenerationTool,
     MissingImageDeploymentError,
 )
-
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
+from tests.client.wire import PROJECT_URL, RESOURCE_ENDPOINT, RESOURCE_URL, ok_response
+from tests.harness import API_KEY, IMAGE_DEPLOYMENT, MODEL, PROJECT_ENDPOINT
 
 
 class TestEndpoints:

@@ -6,74 +6,43 @@ import pytest
 import respx
 from azure.core.exceptions import ClientAuthenticationError
 
-from foundry_imagegen import AsyncFoundryClient, AuthenticationError, ConfigurationError, FoundryClient
-
-ENDPOINT = "https://acme.services.ai.azure.com/api/projects/p1"
-
-
-class SyncCredential:
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def get_token(self, *scopes: str, **kwargs: object) -> object:
-        raise self.error
+from foundry_imagegen import AsyncFoundryClient, AuthenticationError, ConfigurationError
+from tests.client.wire import PROJECT_URL
+from tests.harness import PROJECT_ENDPOINT, Harness
+from tests.testkit import AsyncFakeCredential, make_png
 
 
-class AsyncCredential(SyncCredential):
-    async def get_token(self, *scopes: str, **kwargs: object) -> object:  # type: ignore[override]
-        raise self.error
+async def generate(h: Harness, error: Exception) -> None:
+    client = h.client(credential=h.credential(error=error))
+    await h.run(client.generate, "a cat")
 
 
-async def generate(is_async: bool, error: Exception) -> None:
-    kwargs = {"model": "gpt-4.1", "image_deployment": "gpt-image-1"}
-    if is_async:
-        async with AsyncFoundryClient(ENDPOINT, credential=AsyncCredential(error), **kwargs) as client:
-            await client.generate("a cat")
-    else:
-        with FoundryClient(ENDPOINT, credential=SyncCredential(error), **kwargs) as client:
-            client.generate("a cat")
-
-
-@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_missing_aiohttp_names_the_extra(is_async: bool) -> None:
-    with respx.mock(assert_all_mocked=True) as router, pytest.raises(ConfigurationError) as info:
-        await generate(is_async, ImportError("aiohttp package is not installed"))
-    assert "foundry-imagegen[aio]" in str(info.value) and router.calls.call_count == 0
+async def test_missing_aiohttp_names_the_extra(h):
+    with pytest.raises(ConfigurationError) as info:
+        await generate(h, ImportError("aiohttp package is not installed"))
+    assert "foundry-imagegen[aio]" in str(info.value) and h.mock.calls.call_count == 0
     assert isinstance(info.value.__cause__, ImportError)
 
 
-@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_failed_sign_in_is_an_authentication_error(is_async: bool) -> None:
-    with respx.mock(assert_all_mocked=True) as router, pytest.raises(AuthenticationError) as info:
-        await generate(is_async, ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token"))
+async def test_failed_sign_in_is_an_authentication_error(h):
+    with pytest.raises(AuthenticationError) as info:
+        await generate(h, ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token"))
     assert "failed to retrieve a token" in str(info.value) and "az login" in info.value.hint
-    assert info.value.status is None and router.calls.call_count == 0
+    assert info.value.status is None and h.mock.calls.call_count == 0
 
 
-@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-async def test_other_credential_errors_pass_through(is_async: bool) -> None:
+async def test_other_credential_errors_pass_through(h):
     with pytest.raises(ImportError, match="something_else"):
-        await generate(is_async, ImportError("No module named something_else"))
+        await generate(h, ImportError("No module named something_else"))
 
 
 async def test_concurrent_calls_share_one_token_fetch() -> None:
     import asyncio
     import base64
-    import time
 
     import httpx
-    from azure.core.credentials import AccessToken
 
-    from testkit import make_png
-
-    calls = 0
-
-    class SlowCredential:
-        async def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-            nonlocal calls
-            calls += 1
-            await asyncio.sleep(0)  # yields, so the other calls arrive while this one is fetching
-            return AccessToken("tok", int(time.time()) + 3600)
+    credential = AsyncFakeCredential("tok")  # yields once, so the other calls arrive while this one is fetching
 
     answer = {
         "id": "resp_1",
@@ -88,9 +57,9 @@ async def test_concurrent_calls_share_one_token_fetch() -> None:
         ],
     }
     with respx.mock() as router:
-        route = router.post(ENDPOINT + "/openai/v1/responses").mock(return_value=httpx.Response(200, json=answer))
+        route = router.post(PROJECT_URL).mock(return_value=httpx.Response(200, json=answer))
         async with AsyncFoundryClient(
-            ENDPOINT, credential=SlowCredential(), model="gpt-4.1", image_deployment="gpt-image-1"
+            PROJECT_ENDPOINT, credential=credential, model="gpt-4.1", image_deployment="gpt-image-1"
         ) as client:
             await asyncio.gather(*(client.generate("a cat") for _ in range(8)))
-    assert calls == 1 and route.call_count == 8
+    assert len(credential.calls) == 1 and route.call_count == 8

@@ -5,18 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
-import client_testkit
 import httpx
 import pytest
-from client_testkit import (
-    API_KEY,
-    PROJECT_URL,
-    error_response,
-    image_call,
-    message,
-    ok_response,
-    response_body,
-)
 
 from foundry_imagegen import (
     AuthenticationError,
@@ -34,10 +24,8 @@ from foundry_imagegen import (
     ServerError,
     ServiceError,
 )
-
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
+from tests.client.wire import PROJECT_URL, error_response, image_call, message, ok_response, response_body
+from tests.harness import API_KEY
 
 MISSING_HEADER = {
     "message": "imagegen deployment must be provided through header: x-ms-oai-image-generation-deployment",

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
-import client_testkit
 import httpx
 import pytest
-from client_testkit import (
-    API_KEY,
-    IMAGE_DEPLOYMENT,
-    MODEL,
+
+from foundry_imagegen import (
+    IMAGE_DEPLOYMENT_HEADER,
+    GenerationResult,
+    ImageGenerationTool,
+    NoImageGeneratedError,
+    __version__,
+)
+from tests.client.wire import (
     PNG,
     PNG_HEIGHT,
     PNG_WIDTH,
@@ -23,21 +28,10 @@ from client_testkit import (
     ok_response,
     server_error,
 )
-
-from foundry_imagegen import (
-    IMAGE_DEPLOYMENT_HEADER,
-    GenerationResult,
-    ImageGenerationTool,
-    NoImageGeneratedError,
-    __version__,
-)
-
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
+from tests.harness import API_KEY, IMAGE_DEPLOYMENT, MODEL
 
 
-def sent_json(request: httpx.Request) -> dict:
+def sent_json(request: httpx.Request) -> Any:
     return json.loads(request.content)
 
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import client_testkit
 import httpx
 import pytest
-from client_testkit import PNG, PROJECT_URL, ok_response
 
 from foundry_imagegen import ClientClosedError, ImageGenerationTool
-
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
+from tests.client.wire import PNG, PROJECT_URL, ok_response
 
 DEFAULT_TIMEOUT = {"connect": 10.0, "read": 600.0, "write": 600.0, "pool": 600.0}
 

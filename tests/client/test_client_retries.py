@@ -5,11 +5,9 @@ from __future__ import annotations
 import email.utils
 import time
 
-import client_testkit
 import httpx
 import pytest
 import tenacity
-from client_testkit import PNG, PROJECT_URL, error_response, ok_response, rate_limited, server_error
 
 from foundry_imagegen import (
     APIConnectionError,
@@ -18,10 +16,7 @@ from foundry_imagegen import (
     RateLimitError,
     ServerError,
 )
-
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
+from tests.client.wire import PNG, PROJECT_URL, error_response, ok_response, rate_limited, server_error
 
 
 def first_backoff_ok(seconds: float) -> bool:

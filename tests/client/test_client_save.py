@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import client_testkit
 import pytest
-from client_testkit import PNG, PROJECT_URL, ok_response
 
-# The shared fixture lives in client_testkit: a tests/client/conftest.py would take over the
-# `conftest` module name that other test folders import helpers from.
-h = client_testkit.h
+from tests.client.wire import PNG, PROJECT_URL, ok_response
 
 
 async def generated(h):

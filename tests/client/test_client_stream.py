@@ -6,21 +6,10 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import client_testkit
 import httpx
 import pytest
-from client_testkit import (
-    IMAGE_DEPLOYMENT,
-    MODEL,
-    PNG,
-    PROJECT_URL,
-    error_response,
-    ok_response,
-    rate_limited,
-)
 
 from foundry_imagegen import (
     ConfigurationError,
@@ -34,10 +23,9 @@ from foundry_imagegen import (
     TruncatedStreamError,
 )
 from foundry_imagegen._core.stream import IncompleteStreamWarning
-from testkit import image_stream, make_png, sse
-
-# The shared fixture lives in client_testkit (see its docstring).
-h = client_testkit.h
+from tests.client.wire import PNG, PROJECT_URL, error_response, ok_response, rate_limited
+from tests.harness import API_KEY, IMAGE_DEPLOYMENT, MODEL
+from tests.testkit import image_stream, listing, make_png, sse
 
 FINAL = make_png(16, 16)
 PARTIALS = [make_png(4, 4), make_png(8, 8)]  # what image_stream(partials=2) sends
@@ -119,38 +107,6 @@ def sent_json(route: Any) -> Any:
     return json.loads(route.calls.last.request.content)
 
 
-@asynccontextmanager
-async def opened(h, client: Any, prompt: str = "a red fox", **kwargs: Any) -> AsyncIterator[Any]:
-    """``with client.stream(...) as s`` or ``async with ...``, whichever the shell needs."""
-    stream = client.stream(prompt, **kwargs)
-    if h.is_async:
-        async with stream as entered:
-            yield entered
-    else:
-        with stream as entered:
-            yield entered
-
-
-async def drain(h, iterable: Any) -> list[Any]:
-    if h.is_async:
-        return [item async for item in iterable]
-    return list(iterable)
-
-
-async def first(h, iterable: Any) -> Any:
-    if h.is_async:
-        async for item in iterable:
-            return item
-    else:
-        for item in iterable:
-            return item
-    raise AssertionError("the iterable was empty")
-
-
-def listing(folder) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
-
-
 def failing_body(tail: bytes) -> bytes:
     """The first five events of an image stream (created .. generating), then ``tail``."""
     full = image_stream(partials=0, final=FINAL)
@@ -177,7 +133,7 @@ async def test_stream_request_on_the_wire(h, partial_images, sent):
     client = h.client()
     tool = ImageGenerationTool(quality="low", partial_images=partial_images)
 
-    async with opened(h, client, tool=tool) as stream:
+    async with h.opened(client, tool=tool) as stream:
         await h.run(stream.final)
 
     assert route.call_count == 1
@@ -192,7 +148,7 @@ async def test_stream_request_on_the_wire(h, partial_images, sent):
     ]
     assert request.headers["accept"] == "text/event-stream"
     assert request.headers["x-ms-oai-image-generation-deployment"] == IMAGE_DEPLOYMENT
-    assert request.headers["api-key"] == client_testkit.API_KEY
+    assert request.headers["api-key"] == API_KEY
 
 
 async def test_no_request_is_sent_before_entering_the_block(h):
@@ -213,8 +169,8 @@ async def test_events_are_typed_and_in_order(h, dialect, done_sentinel):
     mock_stream(h, image_stream(dialect=dialect, partials=2, final=FINAL, done_sentinel=done_sentinel))
     client = h.client()
 
-    async with opened(h, client) as stream:
-        events = await drain(h, stream)
+    async with h.opened(client) as stream:
+        events = await h.drain(stream)
         assert stream.request_id == "r1"
         assert stream.events_seen == len(events)
         assert stream.partials_seen == 2
@@ -236,8 +192,8 @@ async def test_unknown_events_and_keepalive_comments_are_tolerated(h):
     mock_stream(h, body[:cut] + extra + body[cut:])
     client = h.client()
 
-    async with opened(h, client) as stream:
-        events = await drain(h, stream)
+    async with h.opened(client) as stream:
+        events = await h.drain(stream)
         result = await h.run(stream.final)
 
     names = [type(event).__name__ for event in events]
@@ -252,8 +208,8 @@ async def test_images_yields_partials_then_the_final(h, dialect, done_sentinel):
     mock_stream(h, image_stream(dialect=dialect, partials=2, final=FINAL, done_sentinel=done_sentinel))
     client = h.client()
 
-    async with opened(h, client) as stream:
-        images = await drain(h, stream.images())
+    async with h.opened(client) as stream:
+        images = await h.drain(stream.images())
 
     assert all(isinstance(image, GeneratedImage) for image in images)
     assert [image.partial_index for image in images] == [0, 1, None]
@@ -268,8 +224,8 @@ async def test_partial_images_yields_only_partials(h, dialect):
     mock_stream(h, image_stream(dialect=dialect, partials=3, final=FINAL))
     client = h.client()
 
-    async with opened(h, client, tool=ImageGenerationTool(partial_images=3)) as stream:
-        partials = await drain(h, stream.partial_images())
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=3)) as stream:
+        partials = await h.drain(stream.partial_images())
         result = await h.run(stream.final)
 
     assert [image.partial_index for image in partials] == [0, 1, 2]
@@ -285,7 +241,7 @@ async def test_final_returns_the_generation_result(h, dialect, done_sentinel):
     mock_stream(h, image_stream(dialect=dialect, partials=2, final=FINAL, done_sentinel=done_sentinel))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         result = await h.run(stream.final)
 
     assert isinstance(result, GenerationResult)
@@ -304,8 +260,8 @@ async def test_crlf_framed_stream(h):
     mock_stream(h, image_stream(partials=2, final=FINAL, newline="\r\n"))
     client = h.client()
 
-    async with opened(h, client) as stream:
-        images = await drain(h, stream.images())
+    async with h.opened(client) as stream:
+        images = await h.drain(stream.images())
 
     assert [image.data for image in images] == [*PARTIALS, FINAL]
 
@@ -321,8 +277,8 @@ async def test_on_partial_image_is_called_as_each_partial_arrives(h):
         log.append(("callback", image.partial_index))
         read_at_callback.append(chunks.yielded)
 
-    async with opened(h, client, on_partial_image=on_partial) as stream:
-        async for image in _aiter(h, stream.images()):
+    async with h.opened(client, on_partial_image=on_partial) as stream:
+        async for image in h.each(stream.images()):
             log.append(("images", image.partial_index))
 
     assert log == [
@@ -341,21 +297,12 @@ async def test_on_partial_image_with_final(h):
     client = h.client()
     seen: list[GeneratedImage] = []
 
-    async with opened(h, client, on_partial_image=seen.append) as stream:
+    async with h.opened(client, on_partial_image=seen.append) as stream:
         result = await h.run(stream.final)
 
     assert [image.partial_index for image in seen] == [0, 1]
     assert [image.data for image in seen] == PARTIALS
     assert result.image.data == FINAL
-
-
-async def _aiter(h, iterable: Any) -> AsyncIterator[Any]:
-    if h.is_async:
-        async for item in iterable:
-            yield item
-    else:
-        for item in iterable:
-            yield item
 
 
 # --------------------------------------------------------------------------- save
@@ -365,7 +312,7 @@ async def test_save_with_partials_writes_each_partial_and_the_final(h, tmp_path)
     mock_stream(h, image_stream(partials=2, final=FINAL))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         path = await h.run(stream.save, tmp_path / "fox.png", partials=True)
 
     assert path == tmp_path / "fox.png"
@@ -379,7 +326,7 @@ async def test_save_without_partials_writes_only_the_final(h, tmp_path):
     mock_stream(h, image_stream(dialect="azure", partials=2, final=FINAL))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         path = await h.run(stream.save, str(tmp_path / "out" / "fox"))
 
     assert path == tmp_path / "out" / "fox.png"
@@ -392,7 +339,7 @@ async def test_save_refuses_to_overwrite_an_existing_final(h, tmp_path):
     mock_stream(h, image_stream(partials=1, final=FINAL))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(FileExistsError, match=r"fox\.png"):
             await h.run(stream.save, tmp_path / "fox.png")
 
@@ -405,7 +352,7 @@ async def test_save_overwrite_replaces_an_existing_final(h, tmp_path):
     mock_stream(h, image_stream(partials=1, final=FINAL))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         path = await h.run(stream.save, tmp_path / "fox.png", overwrite=True)
 
     assert path.read_bytes() == FINAL
@@ -420,8 +367,8 @@ async def test_leaving_the_block_after_the_first_partial_closes_the_response(h):
     mock_stream(h, chunks)
     client = h.client()
 
-    async with opened(h, client, tool=ImageGenerationTool(partial_images=3)) as stream:
-        image = await first(h, stream.partial_images())
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=3)) as stream:
+        image = await h.first(stream.partial_images())
         assert image.partial_index == 0
         assert not stream._response.is_closed
 
@@ -440,8 +387,8 @@ async def test_an_exception_in_the_block_closes_the_response(h):
     client = h.client()
 
     with pytest.raises(Stop):
-        async with opened(h, client) as stream:
-            await first(h, stream)
+        async with h.opened(client) as stream:
+            await h.first(stream)
             raise Stop
 
     assert stream._response.is_closed
@@ -459,7 +406,7 @@ async def test_rate_limit_before_the_stream_is_retried_with_the_server_wait(h):
     ]
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         result = await h.run(stream.final)
 
     assert result.image.data == FINAL
@@ -493,7 +440,7 @@ async def test_content_filter_before_the_stream_is_raised_once(h):
     client = h.client()
 
     with pytest.raises(ContentFilterError) as caught:
-        async with opened(h, client):
+        async with h.opened(client):
             raise AssertionError("the block must not run when the stream is refused")
 
     assert caught.value.status == 400
@@ -519,7 +466,7 @@ async def test_missing_image_header_before_the_stream(h):
     client = h.client()
 
     with pytest.raises(ImageDeploymentError):
-        async with opened(h, client):
+        async with h.opened(client):
             raise AssertionError("the block must not run when the stream is refused")
 
     assert route.call_count == 1
@@ -542,7 +489,7 @@ async def test_error_event_raises_the_typed_error_without_retry(h, code, error_c
     route = mock_stream(h, failing_body(event))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(error_cls) as caught:
             await h.run(stream.final)
 
@@ -566,7 +513,7 @@ async def test_response_failed_raises_the_typed_error_without_retry(h, code, err
     route = mock_stream(h, failing_body(event))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(error_cls) as caught:
             await h.run(stream.save, tmp_path / "fox.png")
 
@@ -583,9 +530,9 @@ async def test_error_event_while_iterating_events(h):
     client = h.client()
     seen: list[str] = []
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(ServerError):
-            async for item in _aiter(h, stream):
+            async for item in h.each(stream):
                 seen.append(type(item).__name__)
 
     assert seen == OPENAI_EVENTS[:5]
@@ -608,7 +555,7 @@ async def test_stream_cut_before_completed_is_truncated(h, body, tmp_path):
     route = mock_stream(h, body)
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(TruncatedStreamError) as caught:
             await h.run(stream.final)
 
@@ -622,7 +569,7 @@ async def test_a_stream_cut_after_its_final_image_still_returns_it(h):
     route = mock_stream(h, _cut_before(b"event: response.completed"))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.warns(IncompleteStreamWarning, match="final image had already arrived"):
             result = await h.run(stream.final)
 
@@ -635,7 +582,7 @@ async def test_save_of_a_truncated_stream_leaves_no_file_at_all(h, tmp_path, par
     route = mock_stream(h, _cut_before(b"event: response.output_item.done"))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(TruncatedStreamError):
             await h.run(stream.save, tmp_path / "fox.png", partials=partials)
 
@@ -648,7 +595,7 @@ async def test_partials_respect_overwrite(h, tmp_path):
     (tmp_path / "fox.partial-0.png").write_bytes(b"mine")
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(FileExistsError):
             await h.run(stream.save, tmp_path / "fox.png", partials=True)
 
@@ -661,7 +608,7 @@ async def test_save_checks_the_target_before_reading_the_stream(h, tmp_path):
     (tmp_path / "fox.png").write_bytes(b"mine")
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(FileExistsError):
             await h.run(stream.save, tmp_path / "fox.png")
         assert stream.events_seen == 0
@@ -675,7 +622,7 @@ async def test_connection_broken_mid_stream_is_truncated(h, tmp_path):
     route = mock_stream(h, chunks)
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(TruncatedStreamError) as caught:
             await h.run(stream.save, tmp_path / "fox.png")
 
@@ -693,8 +640,8 @@ async def test_json_answer_to_a_stream_request_is_accepted(h):
     route.mock(return_value=ok_response(request_id="r-json"))
     client = h.client()
 
-    async with opened(h, client) as stream:
-        events = await drain(h, stream)
+    async with h.opened(client) as stream:
+        events = await h.drain(stream)
         result = await h.run(stream.final)
 
     assert [type(event).__name__ for event in events] == ["ResponseCompletedEvent"]
@@ -708,7 +655,7 @@ async def test_json_answer_images_and_save(h, tmp_path):
     h.mock.post(PROJECT_URL).mock(return_value=ok_response())
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         path = await h.run(stream.save, tmp_path / "fox.png", partials=True)
 
     assert path.read_bytes() == PNG
@@ -725,16 +672,16 @@ async def test_using_the_stream_before_entering_its_block_raises(h):
     with pytest.raises(RuntimeError, match=r"inside its (with-)?block"):
         await h.run(stream.final)
     with pytest.raises(RuntimeError, match=r"inside its (with-)?block"):
-        await drain(h, stream.images())
+        await h.drain(stream.images())
     with pytest.raises(RuntimeError, match=r"inside its (with-)?block"):
-        await drain(h, stream)
+        await h.drain(stream)
 
 
 async def test_using_the_stream_after_leaving_its_block_raises(h):
     mock_stream(h, image_stream(partials=2, final=FINAL))
     client = h.client()
 
-    async with opened(h, client) as stream:
+    async with h.opened(client) as stream:
         pass
 
     with pytest.raises(RuntimeError, match=r"inside its (with-)?block"):

@@ -6,6 +6,8 @@ import inspect
 import subprocess
 import sys
 import types
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -36,7 +38,7 @@ def public_properties(cls: type) -> set[str]:
     }
 
 
-def shape(fn: object) -> list[tuple[str, inspect._ParameterKind, object]]:
+def shape(fn: Callable[..., Any]) -> list[tuple[str, inspect._ParameterKind, object]]:
     """Parameter names, kinds and defaults; annotations deliberately ignored."""
     return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
 

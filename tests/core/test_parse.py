@@ -30,7 +30,7 @@ from foundry_imagegen import (
     UnknownOutputItem,
 )
 from foundry_imagegen._core.parse import error_from_http, parse_response, result_from_response
-from testkit import make_png
+from tests.testkit import make_png
 
 HEADERS = {"x-request-id": "req-123", "content-type": "application/json"}
 MISSING_HEADER = {

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from foundry_imagegen._core.sse import ServerSentEvent, SSEDecoder
-from testkit import image_stream
+from tests.testkit import image_stream
 
 
 def decode(chunks: list[bytes]) -> list[ServerSentEvent]:

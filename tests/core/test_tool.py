@@ -197,7 +197,7 @@ def test_mask_needs_exactly_one_source() -> None:
 def test_frozen_and_replace_revalidates() -> None:
     tool = ImageGenerationTool(image_deployment="gpt-image-1")
     with pytest.raises(ValidationError):
-        tool.quality = "low"  # type: ignore[misc]
+        tool.quality = "low"
     assert tool.replace(quality="low").quality == "low"
     with pytest.raises(ValidationError):
         tool.replace(partial_images=9)

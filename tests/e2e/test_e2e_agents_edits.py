@@ -4,14 +4,12 @@ sockets against the emulator; what the emulator received, and the decoded pixels
 from __future__ import annotations
 
 import base64
-import io
 from typing import Any
 
 import httpx
 import pytest
 from PIL import Image, ImageChops
 
-from e2e_testkit import pil, responses_posts
 from foundry_imagegen import (
     AgentReference,
     AgentVersion,
@@ -21,6 +19,8 @@ from foundry_imagegen import (
     ImageGenerationTool,
     NotFoundError,
 )
+from tests.e2e.helpers import pil, responses_posts
+from tests.testkit import encode
 
 pytestmark = pytest.mark.e2e
 
@@ -29,15 +29,9 @@ TOOL = ImageGenerationTool(image_deployment="gpt-image-1", quality="low")
 
 
 @pytest.fixture
-def shell_options() -> dict[str, Any]:
+def harness_options() -> dict[str, Any]:
     # No default image deployment (agents bring their own), and no request here should be retried.
     return {"image_deployment": None, "allow_retries": False}
-
-
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def gradient(size: int) -> Image.Image:
@@ -51,7 +45,7 @@ def mask_with_hole(size: int, box: tuple[int, int, int, int]) -> bytes:
     """An opaque RGBA mask with ``box`` fully transparent: the only area the edit may change."""
     mask = Image.new("RGBA", (size, size), (0, 0, 0, 255))
     mask.paste((0, 0, 0, 0), box)
-    return png(mask)
+    return encode(mask)
 
 
 def data_url(data: bytes) -> str:
@@ -80,11 +74,11 @@ def assert_only_the_hole_changed(before: Image.Image, after: GeneratedImage, hol
 # --------------------------------------------------------------------------- the seed scenario
 
 
-async def test_agent_generate_edit_twice_save_and_delete(shell, foundry_emulator, tmp_path):
+async def test_agent_generate_edit_twice_save_and_delete(h, foundry_emulator, tmp_path):
     emu = foundry_emulator
-    client = shell.client(emu)  # no image_deployment: it comes from the agent's tool
+    client = h.client(emu)  # no image_deployment: it comes from the agent's tool
 
-    version = await shell.run(
+    version = await h.run(
         client.agents.create_version,
         "poster-artist",
         model="gpt-4.1",
@@ -101,18 +95,18 @@ async def test_agent_generate_edit_twice_save_and_delete(shell, foundry_emulator
     }
     assert version.image_tool is not None and version.image_tool.image_deployment == "gpt-image-1"
 
-    first = await shell.run(client.generate, "a jazz festival poster", agent=version)
+    first = await h.run(client.generate, "a jazz festival poster", agent=version)
     assert first.response.store is True
     assert first.image.format == "png" and (first.image.width, first.image.height) == (1024, 1024)
 
-    second = await shell.run(client.edit, first, "make it night", agent=version)
+    second = await h.run(client.edit, first, "make it night", agent=version)
     assert second.edited_via == "previous_response_id"
 
-    third = await shell.run(client.edit, second, "add stars", agent=version, via="input_image", store=False)
+    third = await h.run(client.edit, second, "add stars", agent=version, via="input_image", store=False)
     assert third.edited_via == "input_image"
     assert third.response.store is False
 
-    fourth = await shell.run(client.edit, third, "add a moon", agent=version, store=False)
+    fourth = await h.run(client.edit, third, "add a moon", agent=version, store=False)
     assert fourth.edited_via == "input_image"  # auto: the unstored result is sent again as an image
 
     posts = responses_posts(emu)
@@ -157,19 +151,19 @@ async def test_agent_generate_edit_twice_save_and_delete(shell, foundry_emulator
     assert [p.read_bytes() for p in saved] == [r.image.data for r in (first, second, third, fourth)]
     assert all(pil(p.read_bytes()).size == (1024, 1024) for p in saved)
 
-    deleted = await shell.run(client.agents.delete, "poster-artist")
+    deleted = await h.run(client.agents.delete, "poster-artist")
     assert (deleted.object, deleted.name, deleted.deleted) == ("agent.deleted", "poster-artist", True)
     with pytest.raises(NotFoundError, match="Agent 'poster-artist' not found"):
-        await shell.run(client.agents.get, "poster-artist")
+        await h.run(client.agents.get, "poster-artist")
     with pytest.raises(NotFoundError):
-        await shell.run(client.generate, "another poster", agent=version)
+        await h.run(client.generate, "another poster", agent=version)
 
 
-async def test_unstored_edit_is_not_kept_by_the_service(shell, foundry_emulator):
-    client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
-    first = await shell.run(client.generate, "a cottage", tool=TOOL, store=False)
+async def test_unstored_edit_is_not_kept_by_the_service(h, foundry_emulator):
+    client = h.client(foundry_emulator, image_deployment="gpt-image-1")
+    first = await h.run(client.generate, "a cottage", tool=TOOL, store=False)
 
-    edited = await shell.run(client.edit, first, "make it winter", tool=TOOL, store=False)
+    edited = await h.run(client.edit, first, "make it winter", tool=TOOL, store=False)
 
     assert edited.edited_via == "input_image"
     for result in (first, edited):
@@ -177,97 +171,97 @@ async def test_unstored_edit_is_not_kept_by_the_service(shell, foundry_emulator)
         assert answer.status_code == 404
 
 
-async def test_agent_name_string_reads_the_agent_for_its_deployment(shell, foundry_emulator):
-    client = shell.client(foundry_emulator)
-    await shell.run(
+async def test_agent_name_string_reads_the_agent_for_its_deployment(h, foundry_emulator):
+    client = h.client(foundry_emulator)
+    await h.run(
         client.agents.create_version, "mini-poster", model="gpt-4.1", tool={"image_deployment": "gpt-image-1-mini"}
     )
 
-    await shell.run(client.generate, "a poster", agent="mini-poster")
-    await shell.run(client.generate, "another poster", agent="mini-poster")
+    await h.run(client.generate, "a poster", agent="mini-poster")
+    await h.run(client.generate, "another poster", agent="mini-poster")
 
     gets = [r for r in foundry_emulator.requests if r.method == "GET"]
     assert [(r.path, r.query) for r in gets] == [("/api/projects/demo/agents/mini-poster", {"api-version": "v1"})]
     assert [r.headers[IMAGE_HEADER] for r in responses_posts(foundry_emulator)] == ["gpt-image-1-mini"] * 2
 
 
-async def test_list_versions_and_delete_one_version(shell, foundry_emulator):
-    client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
+async def test_list_versions_and_delete_one_version(h, foundry_emulator):
+    client = h.client(foundry_emulator, image_deployment="gpt-image-1")
     for quality in ("low", "medium", "high"):
-        await shell.run(client.agents.create_version, "painter", tool=ImageGenerationTool(quality=quality))
+        await h.run(client.agents.create_version, "painter", tool=ImageGenerationTool(quality=quality))
 
-    versions = await shell.run(client.agents.list_versions, "painter")
+    versions = await h.run(client.agents.list_versions, "painter")
     assert [(v.version, v.image_tool.quality) for v in versions] == [("1", "low"), ("2", "medium"), ("3", "high")]
-    assert (await shell.run(client.agents.get, "painter")).latest.version == "3"
+    assert (await h.run(client.agents.get, "painter")).latest.version == "3"
 
-    await shell.run(client.agents.delete_version, "painter", "3")
-    assert (await shell.run(client.agents.get_version, "painter", "2")).image_tool.quality == "medium"
+    await h.run(client.agents.delete_version, "painter", "3")
+    assert (await h.run(client.agents.get_version, "painter", "2")).image_tool.quality == "medium"
     with pytest.raises(NotFoundError):
-        await shell.run(client.agents.get_version, "painter", "3")
-    assert (await shell.run(client.agents.get, "painter")).latest.version == "2"
+        await h.run(client.agents.get_version, "painter", "3")
+    assert (await h.run(client.agents.get, "painter")).latest.version == "2"
 
 
 # --------------------------------------------------------------------------- ephemeral agents
 
 
 @pytest.mark.parametrize("name", ["temp-poster", None], ids=["named", "unnamed"])
-async def test_ephemeral_agent_is_gone_after_the_block(shell, foundry_emulator, name):
-    client = shell.client(foundry_emulator)
+async def test_ephemeral_agent_is_gone_after_the_block(h, foundry_emulator, name):
+    client = h.client(foundry_emulator)
 
-    async with shell.entered(client.agents.ephemeral(name, model="gpt-4.1", tool=TOOL)) as version:
-        result = await shell.run(client.generate, "a poster", agent=version)
+    async with h.entered(client.agents.ephemeral(name, model="gpt-4.1", tool=TOOL)) as version:
+        result = await h.run(client.generate, "a poster", agent=version)
         assert result.image.format == "png"
-        assert (await shell.run(client.agents.get, version.name)).latest.version == version.version
+        assert (await h.run(client.agents.get, version.name)).latest.version == version.version
 
     if name is not None:
         assert version.name == name
     with pytest.raises(NotFoundError):
-        await shell.run(client.agents.get, version.name)
+        await h.run(client.agents.get, version.name)
 
 
 @pytest.mark.parametrize("name", ["temp-poster", None], ids=["named", "unnamed"])
-async def test_ephemeral_agent_is_gone_when_the_block_raises(shell, foundry_emulator, name):
-    client = shell.client(foundry_emulator)
+async def test_ephemeral_agent_is_gone_when_the_block_raises(h, foundry_emulator, name):
+    client = h.client(foundry_emulator)
     seen: list[AgentVersion] = []
 
     with pytest.raises(KeyError, match="boom"):
-        async with shell.entered(client.agents.ephemeral(name, model="gpt-4.1", tool=TOOL)) as version:
+        async with h.entered(client.agents.ephemeral(name, model="gpt-4.1", tool=TOOL)) as version:
             seen.append(version)
-            await shell.run(client.generate, "a poster", agent=version)
+            await h.run(client.generate, "a poster", agent=version)
             raise KeyError("boom")
 
     [version] = seen
     with pytest.raises(NotFoundError):
-        await shell.run(client.agents.get, version.name)
+        await h.run(client.agents.get, version.name)
     deletes = [r for r in foundry_emulator.requests if r.method == "DELETE"]
     assert len(deletes) == 1
 
 
-async def test_named_ephemeral_keeps_the_other_versions(shell, foundry_emulator):
-    client = shell.client(foundry_emulator)
-    await shell.run(client.agents.create_version, "keeper", model="gpt-4.1", tool=TOOL)
+async def test_named_ephemeral_keeps_the_other_versions(h, foundry_emulator):
+    client = h.client(foundry_emulator)
+    await h.run(client.agents.create_version, "keeper", model="gpt-4.1", tool=TOOL)
 
-    async with shell.entered(client.agents.ephemeral("keeper", model="gpt-4.1", tool=TOOL)) as version:
+    async with h.entered(client.agents.ephemeral("keeper", model="gpt-4.1", tool=TOOL)) as version:
         assert version.version == "2"
 
-    versions = await shell.run(client.agents.list_versions, "keeper")
+    versions = await h.run(client.agents.list_versions, "keeper")
     assert [v.version for v in versions] == ["1"]
 
 
 # --------------------------------------------------------------------------- files and input images
 
 
-async def test_upload_then_generate_from_the_file_id(shell, foundry_emulator):
-    client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
-    photo = png(gradient(256))
+async def test_upload_then_generate_from_the_file_id(h, foundry_emulator):
+    client = h.client(foundry_emulator, image_deployment="gpt-image-1")
+    photo = encode(gradient(256))
 
-    uploaded = await shell.run(client.files.upload, photo)
+    uploaded = await h.run(client.files.upload, photo)
     assert uploaded.id.startswith("assistant-")
     assert (uploaded.bytes, uploaded.purpose, uploaded.filename) == (len(photo), "assistants", "image.png")
     stored = httpx.get(f"{foundry_emulator.endpoint}/openai/v1/files/{uploaded.id}/content", headers={"api-key": "k"})
     assert stored.content == photo
 
-    result = await shell.run(client.generate, "make it a watercolour", images=[FileId(uploaded.id)], tool=TOOL)
+    result = await h.run(client.generate, "make it a watercolour", images=[FileId(uploaded.id)], tool=TOOL)
 
     [post] = responses_posts(foundry_emulator)
     assert post.json["input"][0]["content"][1] == {"type": "input_image", "file_id": uploaded.id, "detail": "auto"}
@@ -275,11 +269,11 @@ async def test_upload_then_generate_from_the_file_id(shell, foundry_emulator):
     assert result.revised_prompt.startswith("Edit of the previous image")
 
 
-async def test_upload_images_true_sends_file_ids(shell, foundry_emulator):
-    client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
-    photo = png(gradient(128))
+async def test_upload_images_true_sends_file_ids(h, foundry_emulator):
+    client = h.client(foundry_emulator, image_deployment="gpt-image-1")
+    photo = encode(gradient(128))
 
-    result = await shell.run(client.generate, "sepia", images=[photo], upload_images=True, tool=TOOL)
+    result = await h.run(client.generate, "sepia", images=[photo], upload_images=True, tool=TOOL)
 
     upload, post = foundry_emulator.requests
     assert (upload.method, upload.path) == ("POST", "/api/projects/demo/openai/v1/files")
@@ -291,12 +285,12 @@ async def test_upload_images_true_sends_file_ids(shell, foundry_emulator):
 # --------------------------------------------------------------------------- masks
 
 
-async def test_mask_changes_only_the_transparent_area(shell, foundry_emulator):
-    client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
+async def test_mask_changes_only_the_transparent_area(h, foundry_emulator):
+    client = h.client(foundry_emulator, image_deployment="gpt-image-1")
     base = gradient(256)
     hole = (64, 32, 160, 96)
 
-    result = await shell.run(client.edit, png(base), "a red balloon", mask=mask_with_hole(256, hole), tool=TOOL)
+    result = await h.run(client.edit, encode(base), "a red balloon", mask=mask_with_hole(256, hole), tool=TOOL)
 
     assert result.edited_via == "input_image"
     assert (result.image.width, result.image.height) == (1024, 1024)  # 256x256 is not a valid size: resized
@@ -305,12 +299,12 @@ async def test_mask_changes_only_the_transparent_area(shell, foundry_emulator):
     assert post.json["tools"][0]["input_image_mask"]["image_url"].startswith("data:image/png;base64,")
 
 
-async def test_mask_on_a_stored_result_continues_by_id(shell, foundry_emulator):
-    client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
-    first = await shell.run(client.generate, "a quiet lake", tool=TOOL)
+async def test_mask_on_a_stored_result_continues_by_id(h, foundry_emulator):
+    client = h.client(foundry_emulator, image_deployment="gpt-image-1")
+    first = await h.run(client.generate, "a quiet lake", tool=TOOL)
     hole = (100, 600, 400, 900)
 
-    edited = await shell.run(
+    edited = await h.run(
         client.edit, first, "a sailing boat", mask=mask_with_hole(1024, hole), tool=TOOL, upload_images=True
     )
 
@@ -322,15 +316,15 @@ async def test_mask_on_a_stored_result_continues_by_id(shell, foundry_emulator):
     assert post.json["input"] == "a sailing boat"
 
 
-async def test_wrong_size_mask_is_refused_before_any_request(shell, foundry_emulator):
-    client = shell.client(foundry_emulator, image_deployment="gpt-image-1")
+async def test_wrong_size_mask_is_refused_before_any_request(h, foundry_emulator):
+    client = h.client(foundry_emulator, image_deployment="gpt-image-1")
 
     with pytest.raises(ConfigurationError, match="mask is 128x128 but the image is 256x256"):
-        await shell.run(client.edit, png(gradient(256)), "x", mask=mask_with_hole(128, (0, 0, 8, 8)), tool=TOOL)
+        await h.run(client.edit, encode(gradient(256)), "x", mask=mask_with_hole(128, (0, 0, 8, 8)), tool=TOOL)
     with pytest.raises(ConfigurationError, match="mask is 128x128 but the image is 256x256"):
-        await shell.run(
+        await h.run(
             client.edit,
-            png(gradient(256)),
+            encode(gradient(256)),
             "x",
             mask=mask_with_hole(128, (0, 0, 8, 8)),
             tool=TOOL,
@@ -338,20 +332,20 @@ async def test_wrong_size_mask_is_refused_before_any_request(shell, foundry_emul
         )
     assert foundry_emulator.requests == []
 
-    first = await shell.run(client.generate, "a quiet lake", tool=TOOL)
+    first = await h.run(client.generate, "a quiet lake", tool=TOOL)
     with pytest.raises(ConfigurationError, match="mask is 256x256 but the image is 1024x1024"):
-        await shell.run(client.edit, first, "x", mask=mask_with_hole(256, (0, 0, 8, 8)), tool=TOOL)
+        await h.run(client.edit, first, "x", mask=mask_with_hole(256, (0, 0, 8, 8)), tool=TOOL)
     assert len(foundry_emulator.requests) == 1
 
 
 # --------------------------------------------------------------------------- legacy field and streaming
 
 
-async def test_legacy_agent_field(shell, foundry_emulator):
-    client = shell.client(foundry_emulator, agent_field="agent")
-    version = await shell.run(client.agents.create_version, "legacy", model="gpt-4.1", tool=TOOL)
+async def test_legacy_agent_field(h, foundry_emulator):
+    client = h.client(foundry_emulator, agent_field="agent")
+    version = await h.run(client.agents.create_version, "legacy", model="gpt-4.1", tool=TOOL)
 
-    result = await shell.run(client.generate, "an old poster", agent=AgentReference(name="legacy"))
+    result = await h.run(client.generate, "an old poster", agent=AgentReference(name="legacy"))
 
     [post] = responses_posts(foundry_emulator)
     assert post.json == {
@@ -363,14 +357,14 @@ async def test_legacy_agent_field(shell, foundry_emulator):
     assert version.version == "1"
 
 
-async def test_stream_with_an_agent(shell, foundry_emulator):
-    client = shell.client(foundry_emulator)
+async def test_stream_with_an_agent(h, foundry_emulator):
+    client = h.client(foundry_emulator)
     tool = ImageGenerationTool(image_deployment="gpt-image-1", quality="low", partial_images=2)
-    version = await shell.run(client.agents.create_version, "streamer", model="gpt-4.1", tool=tool)
+    version = await h.run(client.agents.create_version, "streamer", model="gpt-4.1", tool=tool)
 
-    async with shell.entered(client.stream("a neon poster", agent=version)) as stream:
-        images = await shell.drain(stream.images())
-        result = await shell.run(stream.final)
+    async with h.entered(client.stream("a neon poster", agent=version)) as stream:
+        images = await h.drain(stream.images())
+        result = await h.run(stream.final)
 
     assert [image.partial_index for image in images] == [0, 1, None]
     assert result.image.data == images[-1].data
@@ -385,8 +379,8 @@ async def test_stream_with_an_agent(shell, foundry_emulator):
     assert post.headers["accept"] == "text/event-stream"
 
     # By name, with no deployment known: the agent is read once when the stream opens.
-    async with shell.entered(client.stream("a second poster", agent="streamer")) as stream:
-        again = await shell.run(stream.final)
+    async with h.entered(client.stream("a second poster", agent="streamer")) as stream:
+        again = await h.run(stream.final)
     assert again.image.format == "png"
     gets = [r for r in foundry_emulator.requests if r.method == "GET"]
     assert [r.path for r in gets] == ["/api/projects/demo/agents/streamer"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from e2e_testkit import listing, pil, responses_posts
 from foundry_imagegen import (
     APIConnectionError,
     ContentFilterError,
@@ -16,6 +15,8 @@ from foundry_imagegen import (
     ServerError,
     TruncatedStreamError,
 )
+from tests.e2e.helpers import band_extrema, pil, responses_posts
+from tests.testkit import listing
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +27,14 @@ DIALECTS = ["openai", "azure"]
 
 @pytest.mark.parametrize("partial_images", [0, 1, 2, 3])
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_partial_images_arrive_then_the_final(shell, foundry_emulator_factory, dialect, partial_images):
+async def test_partial_images_arrive_then_the_final(h, foundry_emulator_factory, dialect, partial_images):
     emu = foundry_emulator_factory(stream_dialect=dialect)
-    client = shell.client(emu)
+    client = h.client(emu)
     tool = ImageGenerationTool(partial_images=partial_images, size="1536x1024", quality="low")
 
-    async with shell.opened(client, tool=tool) as stream:
-        images = await shell.drain(stream.images())
-        result = await shell.run(stream.final)
+    async with h.opened(client, tool=tool) as stream:
+        images = await h.drain(stream.images())
+        result = await h.run(stream.final)
         assert stream.partials_seen == partial_images
 
     assert [image.partial_index for image in images] == [*range(partial_images), None]
@@ -57,13 +58,13 @@ async def test_partial_images_arrive_then_the_final(shell, foundry_emulator_fact
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_default_tool_streams_one_partial(shell, foundry_emulator_factory, dialect):
+async def test_default_tool_streams_one_partial(h, foundry_emulator_factory, dialect):
     emu = foundry_emulator_factory(stream_dialect=dialect)
-    client = shell.client(emu)
+    client = h.client(emu)
     seen: list[GeneratedImage] = []
 
-    async with shell.opened(client, on_partial_image=seen.append) as stream:
-        result = await shell.run(stream.final)
+    async with h.opened(client, on_partial_image=seen.append) as stream:
+        result = await h.run(stream.final)
 
     assert [image.partial_index for image in seen] == [0]
     assert (result.image.width, result.image.height) == (1024, 1024)
@@ -73,12 +74,12 @@ async def test_default_tool_streams_one_partial(shell, foundry_emulator_factory,
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_events_of_a_real_stream(shell, foundry_emulator_factory, dialect):
+async def test_events_of_a_real_stream(h, foundry_emulator_factory, dialect):
     emu = foundry_emulator_factory(stream_dialect=dialect)
-    client = shell.client(emu)
+    client = h.client(emu)
 
-    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
-        events = await shell.drain(stream)
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
+        events = await h.drain(stream)
 
     names = [type(event).__name__ for event in events]
     assert names[:5] == [
@@ -97,30 +98,30 @@ async def test_events_of_a_real_stream(shell, foundry_emulator_factory, dialect)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_transparent_background_gives_rgba_images(shell, foundry_emulator_factory, dialect):
+async def test_transparent_background_gives_rgba_images(h, foundry_emulator_factory, dialect):
     emu = foundry_emulator_factory(stream_dialect=dialect)
-    client = shell.client(emu)
+    client = h.client(emu)
     tool = ImageGenerationTool(partial_images=2, background="transparent", size="1024x1536")
 
-    async with shell.opened(client, tool=tool) as stream:
-        images = await shell.drain(stream.images())
+    async with h.opened(client, tool=tool) as stream:
+        images = await h.drain(stream.images())
 
     assert [image.partial_index for image in images] == [0, 1, None]
     for image in images:
         decoded = pil(image)
         assert (decoded.mode, decoded.size) == ("RGBA", (1024, 1536))
-    alpha_low, alpha_high = pil(images[-1]).getextrema()[3]
+    alpha_low, alpha_high = band_extrema(pil(images[-1]))[3]
     assert (alpha_low, alpha_high) == (0, 255)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_jpeg_streams_jpeg_partials_and_final(shell, foundry_emulator_factory, dialect, tmp_path):
+async def test_jpeg_streams_jpeg_partials_and_final(h, foundry_emulator_factory, dialect, tmp_path):
     emu = foundry_emulator_factory(stream_dialect=dialect)
-    client = shell.client(emu)
+    client = h.client(emu)
     tool = ImageGenerationTool(partial_images=2, output_format="jpeg", output_compression=80)
 
-    async with shell.opened(client, tool=tool) as stream:
-        path = await shell.run(stream.save, tmp_path / "fox", partials=True)
+    async with h.opened(client, tool=tool) as stream:
+        path = await h.run(stream.save, tmp_path / "fox", partials=True)
 
     assert path == tmp_path / "fox.jpg"
     assert listing(tmp_path) == ["fox.jpg", "fox.partial-0.jpg", "fox.partial-1.jpg"]
@@ -134,12 +135,12 @@ async def test_jpeg_streams_jpeg_partials_and_final(shell, foundry_emulator_fact
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_save_with_partials_over_sockets(shell, foundry_emulator_factory, dialect, tmp_path):
+async def test_save_with_partials_over_sockets(h, foundry_emulator_factory, dialect, tmp_path):
     emu = foundry_emulator_factory(stream_dialect=dialect)
-    client = shell.client(emu)
+    client = h.client(emu)
 
-    async with shell.opened(client, tool=ImageGenerationTool(partial_images=3)) as stream:
-        path = await shell.run(stream.save, tmp_path / "out" / "fox.png", partials=True)
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=3)) as stream:
+        path = await h.run(stream.save, tmp_path / "out" / "fox.png", partials=True)
 
     assert path == tmp_path / "out" / "fox.png"
     assert listing(tmp_path / "out") == [
@@ -156,30 +157,30 @@ async def test_save_with_partials_over_sockets(shell, foundry_emulator_factory, 
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_stream_drop_is_truncated_and_writes_nothing(shell, foundry_emulator_factory, dialect, tmp_path):
+async def test_stream_drop_is_truncated_and_writes_nothing(h, foundry_emulator_factory, dialect, tmp_path):
     emu = foundry_emulator_factory(stream_dialect=dialect)
     emu.inject("stream_drop", after=3)
-    client = shell.client(emu)
+    client = h.client(emu)
 
-    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
         with pytest.raises(TruncatedStreamError) as caught:
-            await shell.run(stream.save, tmp_path / "fox.png", partials=True)
+            await h.run(stream.save, tmp_path / "fox.png", partials=True)
 
     assert caught.value.events_seen == 3
     assert listing(tmp_path) == []
     assert len(responses_posts(emu)) == 1
-    assert shell.waits == []
+    assert h.waits == []
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_stream_drop_after_partials_writes_no_final(shell, foundry_emulator_factory, dialect, tmp_path):
+async def test_stream_drop_after_partials_writes_no_final(h, foundry_emulator_factory, dialect, tmp_path):
     emu = foundry_emulator_factory(stream_dialect=dialect)
     emu.inject("stream_drop", after=7)  # created .. generating, two partials, then the cut
-    client = shell.client(emu)
+    client = h.client(emu)
 
-    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
         with pytest.raises(TruncatedStreamError):
-            await shell.run(stream.save, tmp_path / "fox.png")
+            await h.run(stream.save, tmp_path / "fox.png")
 
     assert listing(tmp_path) == []
     assert len(responses_posts(emu)) == 1
@@ -195,21 +196,21 @@ async def test_stream_drop_after_partials_writes_no_final(shell, foundry_emulato
 )
 @pytest.mark.parametrize("dialect", DIALECTS)
 async def test_stream_error_event_is_typed_and_not_retried(
-    shell, foundry_emulator_factory, dialect, params, error_cls, code, tmp_path
+    h, foundry_emulator_factory, dialect, params, error_cls, code, tmp_path
 ):
     emu = foundry_emulator_factory(stream_dialect=dialect)
     emu.inject("stream_error", after=3, **params)
-    client = shell.client(emu)
+    client = h.client(emu)
 
-    async with shell.opened(client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(error_cls) as caught:
-            await shell.run(stream.save, tmp_path / "fox.png")
+            await h.run(stream.save, tmp_path / "fox.png")
 
     assert caught.value.code == code
     assert caught.value.request_id == stream.request_id is not None
     assert listing(tmp_path) == []
     assert len(responses_posts(emu)) == 1
-    assert shell.waits == []
+    assert h.waits == []
 
 
 @pytest.mark.parametrize(
@@ -220,96 +221,94 @@ async def test_stream_error_event_is_typed_and_not_retried(
     ],
 )
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_stream_failed_is_typed_and_not_retried(
-    shell, foundry_emulator_factory, dialect, params, error_cls, code
-):
+async def test_stream_failed_is_typed_and_not_retried(h, foundry_emulator_factory, dialect, params, error_cls, code):
     emu = foundry_emulator_factory(stream_dialect=dialect)
     emu.inject("stream_failed", after=6, **params)  # after the first partial
-    client = shell.client(emu)
+    client = h.client(emu)
     seen: list[GeneratedImage] = []
 
-    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2), on_partial_image=seen.append) as stream:
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=2), on_partial_image=seen.append) as stream:
         with pytest.raises(error_cls) as caught:
-            await shell.run(stream.final)
+            await h.run(stream.final)
 
     assert caught.value.code == code
     assert [image.partial_index for image in seen] == [0]
     assert len(responses_posts(emu)) == 1
-    assert shell.waits == []
+    assert h.waits == []
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_moderation_blocked_stream_is_a_content_filter_error(shell, foundry_emulator_factory, dialect):
+async def test_moderation_blocked_stream_is_a_content_filter_error(h, foundry_emulator_factory, dialect):
     emu = foundry_emulator_factory(stream_dialect=dialect)
     emu.inject("moderation_blocked")
-    client = shell.client(emu)
+    client = h.client(emu)
 
-    async with shell.opened(client) as stream:
+    async with h.opened(client) as stream:
         with pytest.raises(ContentFilterError) as caught:
-            await shell.run(stream.final)
+            await h.run(stream.final)
 
     assert caught.value.code == "moderation_blocked"
     assert len(responses_posts(emu)) == 1
 
 
-async def test_content_filter_before_the_stream_is_not_retried(shell, foundry_emulator):
+async def test_content_filter_before_the_stream_is_not_retried(h, foundry_emulator):
     foundry_emulator.inject("content_filter", category="hate", severity="high")
-    client = shell.client(foundry_emulator)
+    client = h.client(foundry_emulator)
 
     with pytest.raises(ContentFilterError) as caught:
-        async with shell.opened(client):
+        async with h.opened(client):
             raise AssertionError("the block must not run")
 
     assert caught.value.status == 400
     assert caught.value.categories == ("hate",)
     assert len(responses_posts(foundry_emulator)) == 1
-    assert shell.waits == []
+    assert h.waits == []
 
 
 # --------------------------------------------------------------------------- retries before the stream
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_rate_limit_before_the_stream_is_retried(shell, foundry_emulator_factory, dialect):
+async def test_rate_limit_before_the_stream_is_retried(h, foundry_emulator_factory, dialect):
     emu = foundry_emulator_factory(stream_dialect=dialect)
     emu.inject("rate_limit", retry_after=2)
-    client = shell.client(emu)
+    client = h.client(emu)
 
-    async with shell.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
-        images = await shell.drain(stream.images())
-        result = await shell.run(stream.final)
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=2)) as stream:
+        images = await h.drain(stream.images())
+        result = await h.run(stream.final)
 
     assert [image.partial_index for image in images] == [0, 1, None]
     assert result.image.data == images[-1].data
-    assert shell.waits == [2.0]
+    assert h.waits == [2.0]
     posts = responses_posts(emu)
     assert len(posts) == 2
     assert posts[0].headers["x-ms-client-request-id"] == posts[1].headers["x-ms-client-request-id"]
     assert emu.faults == []
 
 
-async def test_dropped_connection_before_the_stream_is_not_resent(shell, foundry_emulator):
+async def test_dropped_connection_before_the_stream_is_not_resent(h, foundry_emulator):
     foundry_emulator.inject("drop_connection")
-    client = shell.client(foundry_emulator)
+    client = h.client(foundry_emulator)
 
     with pytest.raises(APIConnectionError) as caught:
-        async with shell.opened(client):
+        async with h.opened(client):
             pass
 
     assert not caught.value.retryable
     assert len(responses_posts(foundry_emulator)) == 1
-    assert shell.waits == []
+    assert h.waits == []
 
 
 # --------------------------------------------------------------------------- early exit
 
 
-async def test_leaving_after_the_first_partial_closes_the_connection(shell, foundry_emulator):
-    client = shell.client(foundry_emulator)
+async def test_leaving_after_the_first_partial_closes_the_connection(h, foundry_emulator):
+    client = h.client(foundry_emulator)
 
-    async with shell.opened(client, tool=ImageGenerationTool(partial_images=3)) as stream:
+    async with h.opened(client, tool=ImageGenerationTool(partial_images=3)) as stream:
         seen = []
-        if shell.is_async:
+        if h.is_async:
             async for image in stream.partial_images():
                 seen.append(image)
                 break
@@ -321,5 +320,5 @@ async def test_leaving_after_the_first_partial_closes_the_connection(shell, foun
 
     assert stream._response.is_closed
     # The client is still usable afterwards.
-    result = await shell.run(client.generate, "a cat", tool=ImageGenerationTool(quality="low"))
+    result = await h.run(client.generate, "a cat", tool=ImageGenerationTool(quality="low"))
     assert result.image.format == "png"

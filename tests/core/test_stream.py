@@ -8,6 +8,7 @@ import pytest
 
 from foundry_imagegen import (
     ContentFilterError,
+    GeneratedImage,
     GenerationFailedError,
     InvalidResponseError,
     NoImageGeneratedError,
@@ -23,7 +24,7 @@ from foundry_imagegen._core.events import (
     UnknownEvent,
 )
 from foundry_imagegen._core.stream import StreamProcessor
-from testkit import image_stream, make_png, sse
+from tests.testkit import image_stream, make_png, sse
 
 
 def run(body: bytes, chunk: int = 97, **kwargs: object) -> tuple[StreamProcessor, list[object]]:
@@ -38,7 +39,7 @@ def run(body: bytes, chunk: int = 97, **kwargs: object) -> tuple[StreamProcessor
 @pytest.mark.parametrize("dialect", ["openai", "azure"])
 def test_both_dialects_give_partials_then_the_final_image(dialect: str) -> None:
     final = make_png(32, 24)
-    seen = []
+    seen: list[GeneratedImage] = []
     processor, events = run(image_stream(dialect=dialect, partials=3, final=final), on_partial_image=seen.append)
     assert [image.partial_index for image in seen] == [0, 1, 2]
     assert [(image.width, image.height) for image in seen] == [(4, 4), (8, 8), (12, 12)]
