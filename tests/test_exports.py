@@ -73,7 +73,7 @@ MADE_BY_THE_CLIENT = {"Agents", "AsyncAgents", "Files", "AsyncFiles", "ImageStre
 
 
 def _public_callables() -> list[tuple[str, object]]:
-    out = []
+    out: list[tuple[str, object]] = []
     for name in foundry_imagegen.__all__:
         obj = getattr(foundry_imagegen, name)
         if not isinstance(obj, type) or issubclass(obj, BaseException):

@@ -33,7 +33,7 @@ def _imports(path: Path) -> list[tuple[int, str, list[str], int]]:
     """(line, module, names, relative level) of every import outside ``if TYPE_CHECKING:``."""
     tree = ast.parse(path.read_text())
     skip = _type_checking_lines(tree)
-    found = []
+    found: list[tuple[int, str, list[str], int]] = []
     for node in ast.walk(tree):
         if node.lineno in skip if hasattr(node, "lineno") else False:
             continue
@@ -60,8 +60,12 @@ def test_core_modules_do_no_io(path: Path) -> None:
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         # httpx used by attribute (httpx.post(...)) is sending too.
-        is_httpx = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "httpx"
-        if is_httpx and node.attr in HTTPX_SENDING:  # type: ignore[attr-defined]
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "httpx"
+            and node.attr in HTTPX_SENDING
+        ):
             problems.append(f"line {node.lineno}: calls httpx.{node.attr}")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
             problems.append(f"line {node.lineno}: opens a file")
