@@ -35,13 +35,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["emulator"]:
-        # Handed over before parsing: argparse's REMAINDER drops a leading --option in a subcommand.
-        from ..emulator._serve import main as serve
-
-        return serve(argv[1:])
     args = build_parser().parse_args(argv)
-    if args.verbose:
+    if getattr(args, "verbose", 0):
         logging.basicConfig(stream=err, format="%(levelname)s %(name)s: %(message)s")
         logging.getLogger("foundry_imagegen").setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
     try:

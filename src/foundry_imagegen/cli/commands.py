@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import time
@@ -67,21 +68,14 @@ def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient
     overrides = service_overrides(args)
     configured = endpoint_configured(environ, overrides)
     if args.emulator or (args.emulator_if_unconfigured and not configured):
-        from ..emulator import Emulator
-
-        if not args.quiet:
-            err.write(
-                "note: no Azure endpoint configured; using the built-in local emulator\n"
-                if not args.emulator
-                else "note: using the built-in local emulator\n"
-            )
-        with Emulator() as emulator:
+        with _local_emulator(args, err) as endpoint:
             settings = {
                 "model": EMULATOR_MODEL,
                 "image_deployment": EMULATOR_IMAGE_DEPLOYMENT,
                 **overrides,
-                "endpoint": emulator.endpoint,
-                "api_key": "emulator",
+                "endpoint": endpoint,
+                # An emulator started with --api-key checks keys; one without accepts any.
+                "api_key": overrides.get("api_key", "emulator"),
             }
             with FoundryClient.from_env({}, **settings) as client:
                 yield client
@@ -92,6 +86,38 @@ def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient
         )
     with FoundryClient.from_env(environ, **overrides) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _local_emulator(args: argparse.Namespace, err: TextIO) -> Iterator[str]:
+    """The endpoint of the background emulator if one runs, else of a throwaway one for this command."""
+    from .local_emulator import find_running
+
+    why = "" if args.emulator else "no Azure endpoint configured; "
+    running = find_running(os.environ)
+    if running is not None:
+        _note(
+            args,
+            err,
+            f"{why}using the local emulator started by `foundry-imagegen emulator start` at {running.describe()}",
+        )
+        yield running.endpoint
+        return
+    from ..emulator import Emulator
+
+    _note(
+        args,
+        err,
+        f"{why}using a throwaway local emulator: agents and files made now are gone when this command ends "
+        "(`foundry-imagegen emulator start` keeps one running)",
+    )
+    with Emulator() as emulator:
+        yield emulator.endpoint
+
+
+def _note(args: argparse.Namespace, err: TextIO, text: str) -> None:
+    if not getattr(args, "quiet", False):
+        err.write(f"note: {text}\n")
 
 
 def _tool_from(args: argparse.Namespace) -> ImageGenerationTool:
@@ -213,4 +239,120 @@ def agent(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"generate": generate, "edit": edit, "agent": agent}
+def emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``foundry-imagegen emulator [start|stop|status]``: the local emulator, in the foreground or the background.
+
+    :param args: parsed arguments of the ``emulator`` command.
+    :param out: stdout (READY line, endpoint, or JSON).
+    :param err: stderr (notes and errors).
+    """
+    from . import local_emulator
+
+    action = args.emulator_action
+    if action is None:
+        return _serve(args, out)
+    if action == "start":
+        running, new = local_emulator.start_background(os.environ, _serve_argv(args), port=args.port)
+        if args.json:
+            out.write(json.dumps({**dataclasses.asdict(running), "new": new}) + "\n")
+        else:
+            out.write(running.endpoint + "\n")
+            err.write(
+                f"note: started the local emulator at {running.describe()}; commands with --emulator use it "
+                "until `foundry-imagegen emulator stop`\n"
+                if new
+                else f"note: the local emulator is already running at {running.describe()}\n"
+            )
+        return 0
+    if action == "status":
+        found = local_emulator.find_running(os.environ)
+        if args.json:
+            out.write(json.dumps(dataclasses.asdict(found) if found else None) + "\n")
+        elif found is not None:
+            out.write(f"running at {found.describe()}\n")
+        else:
+            out.write("no local emulator is running (start one with `foundry-imagegen emulator start`)\n")
+        return 0 if found is not None else 1
+    _, note = local_emulator.stop_background(os.environ)  # stopping none is not a failure: the goal holds
+    err.write(f"note: {note}\n")
+    return 0
+
+
+def _serve_argv(args: argparse.Namespace) -> list[str]:
+    argv = ["--host", args.host, "--port", str(args.port), "--project", args.project, "--dialect", args.dialect]
+    argv += ["--event-delay", str(args.event_delay), "--seed", str(args.seed)]
+    for key in args.api_keys or ():
+        argv += ["--api-key", key]
+    for token in args.bearer_tokens or ():
+        argv += ["--bearer-token", token]
+    return argv
+
+
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Serve in the foreground until SIGINT or SIGTERM (what `start` runs in the background)."""
+    import signal
+    import threading
+
+    from ..emulator import Emulator
+    from .local_emulator import port_busy
+
+    try:
+        server = Emulator(
+            host=args.host,
+            port=args.port,
+            project=args.project,
+            api_keys=args.api_keys,
+            bearer_tokens=args.bearer_tokens,
+            stream_dialect=args.dialect,
+            event_delay=args.event_delay,
+            seed=args.seed,
+        )
+        server.start()
+    except OSError as exc:
+        if port_busy(exc):
+            raise ConfigurationError(
+                f"port {args.port} on {args.host} is busy (another emulator? `foundry-imagegen emulator status` "
+                "tells). Fix: pass another --port, or --port 0 to pick a free one"
+            ) from None
+        raise ConfigurationError(
+            f"cannot listen on {args.host}:{args.port} ({exc}). Fix: check --host and --port"
+        ) from None
+    except ValueError as exc:
+        raise ConfigurationError(f"{exc}. Fix: check --host, --port, --project and --event-delay") from None
+    stop = threading.Event()
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda _signum, _frame: stop.set())
+    try:
+        out.write(f"READY {server.endpoint}\n")
+        out.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - one signature for all
+    """``foundry-imagegen completion bash|zsh|fish``: a completion script generated from the parser by shtab.
+
+    :param args: parsed arguments of the ``completion`` command.
+    :param out: stdout (the script).
+    :param err: stderr (unused; errors are raised).
+    """
+    try:
+        import shtab
+    except ImportError:
+        raise ConfigurationError(
+            "shell completion needs the shtab package. Fix: pip install 'foundry-imagegen[cli]'"
+        ) from None
+    from .parser import build_parser
+
+    out.write(shtab.complete(build_parser(), shell=args.shell))
+    return 0
+
+
+COMMANDS = {"generate": generate, "edit": edit, "agent": agent, "emulator": emulator, "completion": completion}

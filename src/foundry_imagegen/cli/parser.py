@@ -14,6 +14,7 @@ from .._core.constants import (
 )
 from .._core.tool import ImageGenerationTool
 from .._version import __version__
+from .local_emulator import ENV_STATE_DIR
 
 __all__ = ["FLAGS", "build_parser"]
 
@@ -161,9 +162,72 @@ def build_parser() -> argparse.ArgumentParser:
 
     emu = commands.add_parser(
         "emulator",
-        help="serve the local Foundry image generation emulator",
-        add_help=False,
-        description="Serve the emulator; all arguments go to `python -m foundry_imagegen.emulator`.",
+        help="run the local Foundry image generation emulator (in the foreground, or start/stop/status)",
+        description=(
+            "Without an action: serve the emulator in the foreground, printing 'READY <project endpoint>' once "
+            "listening, until Ctrl-C or SIGTERM. `start` runs one in the background that later commands with "
+            "--emulator share (so agents and files persist between them); `stop` ends it; `status` shows it. "
+            f"Its endpoint and pid are kept in emulator.json under ${ENV_STATE_DIR}, else $XDG_STATE_HOME/"
+            "foundry-imagegen or ~/.local/state/foundry-imagegen."
+        ),
     )
-    emu.add_argument("args", nargs=argparse.REMAINDER)
+    _add_serve_flags(emu, suppress=False)
+    emu_actions = emu.add_subparsers(dest="emulator_action", metavar="ACTION")
+    start = emu_actions.add_parser("start", help="start an emulator in the background and print its endpoint")
+    _add_serve_flags(start, suppress=True)
+    start.add_argument("--json", action="store_true", help="print endpoint, pid and port as JSON")
+    status = emu_actions.add_parser("status", help="print the background emulator's endpoint and pid (exit 1: none)")
+    status.add_argument("--json", action="store_true", help="print endpoint, pid and port as JSON")
+    emu_actions.add_parser("stop", help="stop the emulator that `start` started (and no other)")
+
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script (needs the [cli] extra)",
+        description=(
+            "Print a completion script generated from this parser. bash: "
+            "`foundry-imagegen completion bash > ~/.local/share/bash-completion/completions/foundry-imagegen`; "
+            "zsh: write it as _foundry-imagegen into a directory on $fpath; fish: "
+            "`foundry-imagegen completion fish > ~/.config/fish/completions/foundry-imagegen.fish`."
+        ),
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     return parser
+
+
+def _add_serve_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The options of the emulator's own command line (``python -m foundry_imagegen.emulator``).
+
+    On ``emulator start`` they default to SUPPRESS, so ``emulator --port 8123 start`` and
+    ``emulator start --port 8123`` mean the same: argparse copies a subcommand's defaults over the parent's.
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    group = parser.add_argument_group("emulator")
+    group.add_argument("--host", default=default("127.0.0.1"), help="loopback address to bind (default: 127.0.0.1)")
+    group.add_argument("--port", type=int, default=default(0), help="port to bind; 0 picks a free one (default: 0)")
+    group.add_argument("--project", default=default("demo"), help="project name in the endpoint (default: demo)")
+    group.add_argument(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        default=default(None),
+        metavar="KEY",
+        help="accepted api-key (repeatable); with no --api-key/--bearer-token auth is not checked",
+    )
+    group.add_argument(
+        "--bearer-token",
+        dest="bearer_tokens",
+        action="append",
+        default=default(None),
+        metavar="TOKEN",
+        help="accepted bearer token (repeatable)",
+    )
+    group.add_argument(
+        "--dialect", choices=("openai", "azure"), default=default("openai"), help="SSE dialect (default: openai)"
+    )
+    group.add_argument(
+        "--event-delay", type=float, default=default(0.0), metavar="S", help="seconds between SSE events"
+    )
+    group.add_argument("--seed", type=int, default=default(0), help="seed for the rendered images (default: 0)")
