@@ -9,18 +9,21 @@ import json
 import os
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._core.config import env_settings
 from .._core.constants import ENV_PROJECT_ENDPOINT
+from .._core.images import _CANONICAL, _EXTENSIONS, _OTHER_IMAGE_EXTENSIONS, ImageFormat
 from .._core.tool import ImageGenerationTool
+from .._shell.disk import atomic_write, partial_path, remove_quietly
 from ..exceptions import ConfigurationError
-from .output import Progress, write_result
+from .output import Progress, progress_mode, write_result
 from .parser import FLAGS
 
 if TYPE_CHECKING:
     from .._core.agents import AgentReference
-    from .._core.results import GeneratedImage
+    from .._core.results import GeneratedImage, GenerationResult
     from .._shell._sync.client import FoundryClient
 
 __all__ = ["COMMANDS", "agent", "edit", "endpoint_configured", "generate", "service_overrides"]
@@ -93,6 +96,7 @@ def _local_emulator(args: argparse.Namespace, err: TextIO) -> Iterator[str]:
     """The endpoint of the background emulator if one runs, else of a throwaway one for this command."""
     from .local_emulator import find_running
 
+    _check_emulator_formats(args)
     why = "" if args.emulator else "no Azure endpoint configured; "
     running = find_running(os.environ)
     if running is not None:
@@ -115,6 +119,24 @@ def _local_emulator(args: argparse.Namespace, err: TextIO) -> Iterator[str]:
         yield emulator.endpoint
 
 
+def _pillow_available() -> bool:
+    try:
+        import PIL.Image  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _check_emulator_formats(args: argparse.Namespace) -> None:
+    """The emulator encodes JPEG and WebP with Pillow; without it, say which extra to install before sending."""
+    fmt = getattr(args, "output_format", None)
+    if fmt in ("jpeg", "webp") and not _pillow_available():
+        raise ConfigurationError(
+            f"the local emulator writes {fmt} images with Pillow, which is not installed. Fix: pip install "
+            "'foundry-imagegen[pillow]', or ask for png (--format png, or an -o name ending in .png)"
+        )
+
+
 def _note(args: argparse.Namespace, err: TextIO, text: str) -> None:
     if not getattr(args, "quiet", False):
         err.write(f"note: {text}\n")
@@ -134,11 +156,37 @@ def _agent_ref(value: str | None) -> AgentReference | None:
     return AgentReference(name=validate_agent_name(name), version=version or None)
 
 
-def _check_outputs(args: argparse.Namespace, tool: ImageGenerationTool, *, partials: int = 0) -> None:
+def output_format(output: str, flag: str | None) -> str | None:
+    """The image format to ask for: ``--format`` if given, else the one the extension of ``-o`` names.
+
+    A conflict (``-o fox.jpg --format png``) is refused rather than silently renamed, since either could be
+    what the user meant. ``-o -`` (stdout) and names without an image extension leave the choice to ``--format``.
+
+    :param output: the ``-o`` value.
+    :param flag: the ``--format`` value, or None.
+    """
+    if output == "-":
+        return flag
+    path = Path(output)
+    suffix = path.suffix.lower()
+    named = _EXTENSIONS.get(suffix)
+    if suffix in _OTHER_IMAGE_EXTENSIONS:
+        raise ConfigurationError(
+            f"-o {output}: the image tool writes png, jpeg or webp, not {suffix[1:]}. Fix: name the file "
+            f"{path.with_suffix('.png').name}, {path.with_suffix('.jpg').name} or {path.with_suffix('.webp').name}"
+        )
+    if flag and named and flag != named:
+        raise ConfigurationError(
+            f"-o {output} names a {named} file but --format asks for {flag}; neither wins. Fix: drop --format "
+            f"(the extension of -o picks the format), or name the file {path.with_suffix(_CANONICAL[flag]).name}"
+        )
+    return flag or named
+
+
+def _check_outputs(args: argparse.Namespace, fmt: ImageFormat, *, partials: int = 0) -> None:
     """Refuse an existing output before anything is sent: finding out after a paid generation is too late."""
     from .._shell.disk import partial_path, target_path
 
-    fmt = tool.output_format or "png"
     paths = [target_path(args.output, fmt, fix_extension=True)]
     paths += [partial_path(args.output, fmt, index) for index in range(partials)]
     for path in paths:
@@ -146,56 +194,153 @@ def _check_outputs(args: argparse.Namespace, tool: ImageGenerationTool, *, parti
             raise ConfigurationError(f"{path} exists. Fix: pass --overwrite, or choose another -o")
 
 
+def _check_stdout_output(args: argparse.Namespace, out: TextIO) -> None:
+    if args.json:
+        raise ConfigurationError(
+            "-o - writes the image bytes to stdout, where --json would print too. Fix: drop --json, or pass a "
+            "file name to -o"
+        )
+    if getattr(args, "save_partials", False):
+        raise ConfigurationError("--save-partials names files after -o, and -o - is no file. Fix: pass a file name")
+    isatty = getattr(out, "isatty", None)
+    if isatty is not None and isatty():
+        raise ConfigurationError(
+            "-o - would write binary image bytes to the terminal. Fix: redirect stdout (-o - > fox.png), pipe "
+            "it, or pass a file name to -o"
+        )
+
+
+def _prepare_output(args: argparse.Namespace, out: TextIO, *, partials: int = 0) -> ImageGenerationTool:
+    """Check -o and --format together and return the tool to send (its format set from -o if need be)."""
+    tool = _tool_from(args)  # the flags' own errors first: they name the flag to fix
+    fmt = output_format(args.output, args.output_format)
+    # PNG is the service's default, so it is not spelled out; with --agent the stored tool decides the format
+    # (the core refuses tool settings there) and the extension is corrected to the real format on saving.
+    if fmt != args.output_format and fmt != "png" and not args.agent:
+        args.output_format = fmt
+        tool = _tool_from(args)
+    if args.output == "-":
+        _check_stdout_output(args, out)
+    else:
+        _check_outputs(args, tool.output_format or "png", partials=partials)
+    return tool
+
+
+def _write_stdout(out: TextIO, data: bytes) -> None:
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        raise ConfigurationError("stdout takes no bytes here. Fix: pass a file name to -o")
+    out.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
+def _finish(
+    args: argparse.Namespace,
+    result: GenerationResult,
+    out: TextIO,
+    err: TextIO,
+    timings: dict[str, float | None],
+    *,
+    partials: list[Path],
+    stream: dict[str, int] | None = None,
+) -> int:
+    """Save (or print) the image, then the path or the JSON summary; returns 0."""
+    if args.output == "-":
+        _write_stdout(out, result.image.data)
+        path = "-"
+    else:
+        try:
+            path = str(result.save(args.output, overwrite=args.overwrite))
+        except BaseException:
+            remove_quietly(partials)
+            raise
+    timings["total_s"] = time.monotonic() - timings.pop("_started", 0.0)  # type: ignore[operator]
+    return write_result(
+        result,
+        path,
+        out,
+        err,
+        as_json=args.json,
+        quiet=args.quiet,
+        partials=[str(p) for p in partials],
+        timings=timings,
+        stream=stream,
+    )
+
+
 def generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``foundry-imagegen generate``: one image from a prompt, streamed or not.
 
     :param args: parsed arguments of the ``generate`` command.
-    :param out: stdout (the written path or the JSON summary).
+    :param out: stdout (the written path, the JSON summary, or with ``-o -`` the image bytes).
     :param err: stderr (notes, progress, errors).
     """
-    tool = _tool_from(args)
-    agent = _agent_ref(args.agent)
     if args.save_partials and not args.stream:
         raise ConfigurationError("--save-partials needs --stream. Fix: add --stream")
-    partials = (tool.partial_images if tool.partial_images is not None else 1) if args.save_partials else 0
-    _check_outputs(args, tool, partials=partials)
-    started = time.monotonic()
-    progress = Progress(err, enabled=not (args.quiet or args.json))
+    agent = _agent_ref(args.agent)
+    asked = args.partial_images if args.partial_images is not None else 1
+    tool = _prepare_output(args, out, partials=asked if args.save_partials else 0)
+    timings: dict[str, float | None] = {"_started": time.monotonic()}
     common: dict[str, Any] = {"tool": tool, "images": args.image, "agent": agent, "upload_images": args.upload}
-    with _client_for(args, err) as client, progress:
+    written: list[Path] = []
+    stream_counts: dict[str, int] | None = None
+    with (
+        _client_for(args, err) as client,
+        Progress(err, mode=progress_mode(err, quiet=args.quiet, verbose=bool(args.verbose))) as progress,
+    ):
+        sent = time.monotonic()
         if not args.stream:
+            progress.step("request sent, waiting for the image")
             result = client.generate(args.prompt, **common)
-            path = result.save(args.output, overwrite=args.overwrite)
         else:
-            progress.update("streaming: waiting for the first partial image")
+            progress.step("stream opened, waiting for events")
 
             def on_partial(image: GeneratedImage) -> None:
-                progress.update(f"streaming: partial image {(image.partial_index or 0) + 1} received")
+                if timings.get("first_partial_s") is None:
+                    timings["first_partial_s"] = time.monotonic() - sent
+                if args.save_partials:
+                    path = partial_path(args.output, image.format, image.partial_index or 0)
+                    written.append(atomic_write(path, image.data, overwrite=args.overwrite))
 
-            with client.stream(args.prompt, on_partial_image=on_partial, **common) as stream:
-                path = stream.save(args.output, partials=args.save_partials, overwrite=args.overwrite)
-                result = stream.final()
-            if not args.quiet and not args.json:
-                err.write(f"stream: {stream.events_seen} events, {stream.partials_seen} partial images\n")
-    return write_result(result, path, started, out, err, as_json=args.json, quiet=args.quiet)
+            try:
+                with client.stream(args.prompt, on_partial_image=on_partial, **common) as stream:
+                    for event in stream:
+                        index = getattr(event, "partial_image_index", None)
+                        if timings.get("first_event_s") is None:
+                            timings["first_event_s"] = time.monotonic() - sent
+                        progress.event(event.type, partial_index=index if isinstance(index, int) else None)
+                    result = stream.final()
+            except BaseException:
+                remove_quietly(written)  # a failed stream leaves nothing behind, partial renders included
+                raise
+            stream_counts = {"events": stream.events_seen, "partial_images": stream.partials_seen}
+        timings["service_s"] = time.monotonic() - sent
+    if stream_counts is not None and not args.quiet and not args.json:
+        err.write(f"stream: {stream_counts['events']} events, {stream_counts['partial_images']} partial images\n")
+    return _finish(args, result, out, err, timings, partials=written, stream=stream_counts)
 
 
 def edit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``foundry-imagegen edit``: change an image, optionally only where a mask allows.
 
     :param args: parsed arguments of the ``edit`` command.
-    :param out: stdout (the written path or the JSON summary).
+    :param out: stdout (the written path, the JSON summary, or with ``-o -`` the image bytes).
     :param err: stderr (notes, progress, errors).
     """
-    tool = _tool_from(args)
-    _check_outputs(args, tool)
-    started = time.monotonic()
-    with _client_for(args, err) as client, Progress(err, enabled=not (args.quiet or args.json)):
+    tool = _prepare_output(args, out)
+    timings: dict[str, float | None] = {"_started": time.monotonic()}
+    with (
+        _client_for(args, err) as client,
+        Progress(err, mode=progress_mode(err, quiet=args.quiet, verbose=bool(args.verbose))) as progress,
+    ):
+        sent = time.monotonic()
+        progress.step("request sent, waiting for the edited image")
         result = client.edit(
             args.image, args.prompt, mask=args.mask, tool=tool, agent=_agent_ref(args.agent), upload_images=args.upload
         )
-        path = result.save(args.output, overwrite=args.overwrite)
-    return write_result(result, path, started, out, err, as_json=args.json, quiet=args.quiet)
+        timings["service_s"] = time.monotonic() - sent
+    return _finish(args, result, out, err, timings, partials=[])
 
 
 def agent(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
+import importlib.util
 import json
 import threading
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from pydantic import ValidationError
 
@@ -30,11 +32,14 @@ from ..exceptions import (
 from .parser import FLAGS
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    # rich is imported only when a live line is drawn: `import foundry_imagegen` and piped runs stay fast.
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
     from .._core.results import GenerationResult
 
-__all__ = ["EXIT_CODES", "Progress", "report", "summary", "write_result"]
+__all__ = ["EXIT_CODES", "Progress", "progress_mode", "report", "summary", "write_result"]
 
 #: Exit status per error class, most specific first; documented in docs/cli.md.
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -56,23 +61,104 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
 )
 
 
-class Progress:
-    """A spinner with elapsed time on a terminal; silent when stderr is piped or --quiet."""
+#: What a person reads for each stream event in the plain-line mode; other events show their type.
+_EVENT_TEXT = {
+    "response.created": "response created",
+    "response.queued": "queued",
+    "response.in_progress": "in progress",
+    "response.output_item.added": "output item added",
+    "response.output_item.done": "output item done",
+    "response.image_generation_call.in_progress": "image generation started",
+    "response.image_generation_call.generating": "generating the image",
+    "response.image_generation_call.completed": "image generated",
+    "response.output_text.done": "text done",
+    "response.completed": "response completed",
+}
 
-    def __init__(self, stream: TextIO, enabled: bool) -> None:
-        self._stream = stream
-        self._enabled = enabled and stream.isatty()
-        self._status = "generating"
+ProgressMode = Literal["live", "lines", "off"]
+
+
+def progress_mode(err: TextIO, *, quiet: bool, verbose: bool = False) -> ProgressMode:
+    """How to show progress on ``err``: nothing with ``-q``, a live line on a terminal, else a line per event.
+
+    The live line needs rich (the ``[cli]`` extra) and no ``-v``: request logs written under a redrawn line
+    would garble it. Without either, a terminal gets the plain lines too.
+
+    :param err: stderr of the command.
+    :param quiet: the ``-q`` flag.
+    :param verbose: whether ``-v`` logs go to ``err``.
+    """
+    if quiet:
+        return "off"
+    isatty = getattr(err, "isatty", None)
+    if isatty is None or not isatty() or verbose or not _rich_available():
+        return "lines"
+    return "live"
+
+
+def _rich_available() -> bool:
+    try:
+        # find_spec does not import rich (which costs tens of milliseconds); it only checks it is there.
+        return importlib.util.find_spec("rich") is not None
+    except ValueError:  # sys.modules["rich"] is None: hidden on purpose (tests)
+        return False
+
+
+class Progress:
+    """Progress of one call on stderr, in one of three modes (see ``progress_mode``).
+
+    ``live``: one line redrawn in place by rich (spinner, what happened last, events, partials, elapsed),
+    removed before anything else is printed, so a summary never lands on top of it. ``lines``: one plain line
+    per event with the elapsed time, for CI logs and pipes, and a reminder every ``heartbeat`` seconds while
+    nothing arrives. ``off``: nothing.
+
+    :param err: where to write (stderr).
+    :param mode: ``live``, ``lines`` or ``off``.
+    :param console: the rich console for ``live`` (tests pass one with ``force_terminal=True``).
+    :param clock: seconds, monotonic (tests pass a fake one).
+    :param heartbeat: seconds between "still waiting" lines in ``lines`` mode; None for none.
+    :param auto_refresh: redraw the live line on a timer too, so the elapsed time ticks between events.
+
+    Example::
+
+        with Progress(sys.stderr, mode=progress_mode(sys.stderr, quiet=False)) as progress:
+            progress.step("request sent")
+    """
+
+    def __init__(
+        self,
+        err: TextIO,
+        *,
+        mode: ProgressMode,
+        console: Console | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        heartbeat: float | None = 15.0,
+        auto_refresh: bool = True,
+    ) -> None:
+        self._err = err
+        self._mode = mode
+        self._console = console
+        self._clock = clock
+        self._heartbeat = heartbeat
+        self._auto_refresh = auto_refresh
+        self._started = clock()
+        self._last = self._started
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def update(self, status: str) -> None:
-        """Show ``status`` next to the spinner from its next frame on."""
-        self._status = status
+        self._live: RichProgress | None = None
+        self._task: TaskID | None = None
+        self.events = 0
+        self.partials = 0
+        self._status = ""
 
     def __enter__(self) -> Progress:
-        if self._enabled:
-            self._thread = threading.Thread(target=self._spin, daemon=True)
+        self._started = self._last = self._clock()
+        if self._mode == "live":
+            self._live = self._make_live()
+            self._live.start()
+        elif self._mode == "lines" and self._heartbeat:
+            self._thread = threading.Thread(target=self._beat, name="foundry-imagegen-progress", daemon=True)
             self._thread.start()
         return self
 
@@ -80,28 +166,137 @@ class Progress:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-            self._stream.write("\r\033[K")
-            self._stream.flush()
+        if self._live is not None:
+            self._live.stop()  # transient: the line is erased, the cursor is back at its start
+            self._live = None
 
-    def _spin(self) -> None:
-        start = time.monotonic()
-        for frame in itertools.cycle("|/-\\"):
-            self._stream.write(f"\r{frame} {self._status} {time.monotonic() - start:5.1f}s")
-            self._stream.flush()
-            if self._stop.wait(0.1):
-                return
+    def _make_live(self) -> RichProgress:
+        from rich.console import Console
+        from rich.progress import Progress as RichProgress
+        from rich.progress import SpinnerColumn, TextColumn
+
+        console = self._console or Console(file=self._err, highlight=False)
+        live = RichProgress(
+            SpinnerColumn(),
+            # Elapsed first: on a narrow terminal rich cuts the end of the line, and the time matters most.
+            TextColumn("{task.elapsed:5.1f}s"),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+            auto_refresh=self._auto_refresh,
+            # Image bytes may go to stdout (-o -): nothing of ours is to be captured there.
+            redirect_stdout=False,
+            redirect_stderr=self._console is None,
+            get_time=self._clock,
+        )
+        self._task = live.add_task(self._status or "starting", total=None)
+        return live
+
+    def _elapsed(self) -> float:
+        return self._clock() - self._started
+
+    def _line(self, text: str) -> None:
+        with self._lock:
+            self._last = self._clock()
+            self._err.write(f"[{self._elapsed():6.1f}s] {text}\n")
+            self._err.flush()
+
+    def _beat(self) -> None:
+        assert self._heartbeat is not None
+        while not self._stop.wait(self._heartbeat):
+            self.beat()
+
+    def beat(self) -> None:
+        """In ``lines`` mode, say "still waiting" if nothing was printed for ``heartbeat`` seconds.
+
+        A timer thread calls it; so a CI log shows the command is alive during a long, silent generation.
+        """
+        if self._mode == "lines" and self._heartbeat and self._clock() - self._last >= self._heartbeat:
+            self._line(f"still waiting ({self._status})" if self._status else "still waiting")
+
+    def _show(self) -> None:
+        if self._live is None or self._task is None:
+            return
+        parts = [self._status]
+        if self.events:
+            parts.append(f"{self.events} event{'s' if self.events != 1 else ''}")
+        if self.partials:
+            parts.append(f"{self.partials} partial{'s' if self.partials != 1 else ''}")
+        self._live.update(self._task, description=" · ".join(parts), refresh=True)
+
+    def step(self, text: str) -> None:
+        """Report a step that is not a stream event, e.g. "request sent".
+
+        :param text: what happened, for people.
+        """
+        self._status = text
+        if self._mode == "lines":
+            self._line(text)
+        self._show()
+
+    def event(self, event_type: str, *, partial_index: int | None = None) -> None:
+        """Report one stream event.
+
+        :param event_type: the event's ``type``, e.g. ``response.image_generation_call.partial_image``.
+        :param partial_index: for a partial image, its 0-based index.
+        """
+        self.events += 1
+        if event_type == "response.output_text.delta":
+            return  # dozens per answer: counted, not shown one by one
+        if partial_index is not None:
+            self.partials += 1
+            text = f"partial image {partial_index + 1} received"
+        else:
+            text = _EVENT_TEXT.get(event_type, event_type)
+        self.step(text)
+
+    def note(self, text: str) -> None:
+        """A permanent line (above the live line on a terminal); nothing in ``off`` mode.
+
+        :param text: the note, without the ``note:`` prefix.
+        """
+        if self._mode == "off":
+            return
+        if self._live is not None:
+            self._live.console.print(f"note: {text}", markup=False, highlight=False)
+        else:
+            self._err.write(f"note: {text}\n")
 
 
-def summary(result: GenerationResult, path: str, elapsed: float) -> dict[str, Any]:
-    """The ``--json`` summary of a generation.
+def _plain(value: Any) -> Any:
+    """A JSON-ready form of a usage object: pydantic models and dataclasses become dicts."""
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def summary(
+    result: GenerationResult,
+    path: str,
+    *,
+    partials: Sequence[str] = (),
+    timings: Mapping[str, float | None] | None = None,
+    stream: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """The ``--json`` summary of a generation: everything a script needs without parsing stderr.
 
     :param result: what the client returned.
-    :param path: where the image was written.
-    :param elapsed: seconds from the start of the command to the saved image.
+    :param path: where the image was written (``-`` for stdout).
+    :param partials: the partial images written, in order.
+    :param timings: seconds: ``total_s`` (the whole command), ``service_s`` (request to result), and for
+        streams ``first_event_s`` and ``first_partial_s``.
+    :param stream: for streams, counts of ``events`` and ``partial_images`` received.
     """
     image = result.image
+    times = {name: (round(value, 3) if value is not None else None) for name, value in (timings or {}).items()}
     return {
         "path": path,
+        "partials": list(partials),
         "format": image.format,
         "width": image.width,
         "height": image.height,
@@ -111,33 +306,53 @@ def summary(result: GenerationResult, path: str, elapsed: float) -> dict[str, An
         "response_id": result.id,
         "edited_via": result.edited_via,
         "request_id": result.request_id,
-        "elapsed_s": round(elapsed, 3),
+        "usage": _plain(result.usage),
+        # Only some results carry image token usage (newer cores, some services); None when absent.
+        "image_usage": _plain(getattr(result, "image_usage", None)),
+        "stream": dict(stream) if stream is not None else None,
+        "timings": times,
+        "elapsed_s": times.get("total_s"),
     }
 
 
 def write_result(
-    result: GenerationResult, path: Path, started: float, out: TextIO, err: TextIO, *, as_json: bool, quiet: bool
+    result: GenerationResult,
+    path: str,
+    out: TextIO,
+    err: TextIO,
+    *,
+    as_json: bool,
+    quiet: bool,
+    partials: Sequence[str] = (),
+    timings: Mapping[str, float | None] | None = None,
+    stream: Mapping[str, int] | None = None,
 ) -> int:
     """Print the written path (or the JSON summary) on ``out`` and a one-line note on ``err``; returns 0.
 
+    With ``path`` ``-`` the image bytes already went to stdout, so only the note is printed.
+
     :param result: what the client returned.
-    :param path: where the image was written.
-    :param started: ``time.monotonic()`` at the start of the command.
+    :param path: where the image was written, ``-`` for stdout.
     :param out: stdout of the command.
     :param err: stderr of the command.
     :param as_json: print the summary as JSON instead of the path.
     :param quiet: leave out the note.
+    :param partials: the partial images written.
+    :param timings: see ``summary``.
+    :param stream: see ``summary``.
     """
-    elapsed = time.monotonic() - started
     if as_json:
-        out.write(json.dumps(summary(result, str(path), elapsed)) + "\n")
+        out.write(json.dumps(summary(result, path, partials=partials, timings=timings, stream=stream)) + "\n")
         return 0
     image = result.image
-    out.write(f"{path}\n")
+    if path != "-":
+        out.write(f"{path}\n")
     if not quiet:
+        where = "stdout" if path == "-" else path
+        total = (timings or {}).get("total_s")
+        took = f", {total:.1f}s" if total is not None else ""
         err.write(
-            f"wrote {path} ({image.width}x{image.height} {image.format}, "
-            f"{len(image.data) / 1024:.0f} KiB, {elapsed:.1f}s)\n"
+            f"wrote {where} ({image.width}x{image.height} {image.format}, {len(image.data) / 1024:.0f} KiB{took})\n"
         )
     return 0
 
