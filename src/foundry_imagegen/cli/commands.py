@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._core.config import env_settings
-from .._core.constants import ENV_PROJECT_ENDPOINT
+from .._core.constants import ENV_MODEL, ENV_OPENAI_ENDPOINT, ENV_PROJECT_ENDPOINT
 from .._core.images import _CANONICAL, _EXTENSIONS, _OTHER_IMAGE_EXTENSIONS, ImageFormat
 from .._core.tool import ImageGenerationTool
 from .._shell.disk import atomic_write, partial_path, remove_quietly
-from ..exceptions import ConfigurationError
+from ..exceptions import ConfigurationError, MissingImageDeploymentError
 from .output import Progress, progress_mode, write_result
 from .parser import FLAGS
 
@@ -87,8 +87,58 @@ def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient
         raise ConfigurationError(
             f"no endpoint. Fix: pass --endpoint, export {ENV_PROJECT_ENDPOINT}, or use --emulator to try it locally"
         )
-    with FoundryClient.from_env(environ, **overrides) as client:
+    try:
+        client = FoundryClient.from_env(environ, **overrides)
+    except ConfigurationError as exc:
+        if not str(exc).startswith("endpoint"):
+            raise
+        source = "--endpoint" if "endpoint" in overrides else _endpoint_variable(environ)
+        raise ConfigurationError(f"{source}: {exc}") from None
+    with client:
         yield client
+
+
+def _endpoint_variable(environ: Mapping[str, str]) -> str:
+    # The core reads the project variable first; name the one whose value was used.
+    return ENV_PROJECT_ENDPOINT if environ.get(ENV_PROJECT_ENDPOINT) else ENV_OPENAI_ENDPOINT
+
+
+def _check_direct_call(args: argparse.Namespace, client: FoundryClient, tool: ImageGenerationTool) -> None:
+    """Refuse, in flag terms, what the core would refuse in Python terms (model=..., agent=...)."""
+    if not args.prompt.strip():
+        raise ConfigurationError("PROMPT is empty. Fix: describe the image you want, e.g. 'a red fox in snow'")
+    if not (tool.image_deployment or client.image_deployment):
+        raise MissingImageDeploymentError("no image deployment")  # output.cli_message says it in flag terms
+    if args.agent:
+        given = [FLAGS[name] for name in FLAGS if name != "image_deployment" and getattr(args, name, None) is not None]
+        if given:
+            raise ConfigurationError(
+                f"{', '.join(given)} cannot be used with --agent: the agent's stored definition holds its image "
+                f"tool. Fix: drop {', '.join(given)}, or create an agent version with them "
+                f"(foundry-imagegen agent create NAME {given[0]} ...)"
+            )
+        if getattr(args, "mask", None):
+            raise ConfigurationError(
+                "--mask cannot be used with --agent: the mask belongs to the image tool, which the agent's stored "
+                "definition holds. Fix: drop --agent and pass --model"
+            )
+        return
+    _check_model(client, tool)
+
+
+def _check_model(client: FoundryClient, tool: ImageGenerationTool) -> None:
+    if not client.model:
+        raise ConfigurationError(
+            "no orchestrator model: the chat model deployment that decides to call the image tool. Fix: pass "
+            f"--model (e.g. gpt-4.1, your deployment's name), or export {ENV_MODEL}"
+        )
+    image_deployment = tool.image_deployment or client.image_deployment
+    if client.model == image_deployment:
+        raise ConfigurationError(
+            f"--model {client.model} is also the image deployment; the orchestrator must be a chat model "
+            f"deployment. Fix: pass a chat deployment (e.g. gpt-4.1) to --model or {ENV_MODEL}, and keep "
+            f"{image_deployment} in --image-deployment"
+        )
 
 
 @contextlib.contextmanager
@@ -289,6 +339,7 @@ def generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _client_for(args, err) as client,
         Progress(err, mode=progress_mode(err, quiet=args.quiet, verbose=bool(args.verbose))) as progress,
     ):
+        _check_direct_call(args, client, tool)
         sent = time.monotonic()
         if not args.stream:
             progress.step("request sent, waiting for the image")
@@ -334,6 +385,7 @@ def edit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _client_for(args, err) as client,
         Progress(err, mode=progress_mode(err, quiet=args.quiet, verbose=bool(args.verbose))) as progress,
     ):
+        _check_direct_call(args, client, tool)
         sent = time.monotonic()
         progress.step("request sent, waiting for the edited image")
         result = client.edit(
@@ -352,6 +404,7 @@ def agent(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """
     with _client_for(args, err) as client:
         if args.action == "create":
+            _check_model(client, _tool_from(args))
             version = client.agents.create_version(
                 args.name,
                 model=args.orchestrator,

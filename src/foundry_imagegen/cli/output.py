@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from pydantic import ValidationError
 
+from .._core.constants import ENV_API_KEY, ENV_IMAGE_DEPLOYMENT, ENV_MODEL, IMAGE_DEPLOYMENT_HEADER
 from ..exceptions import (
     APIConnectionError,
+    APITimeoutError,
     AuthenticationError,
     ConfigurationError,
     ContentFilterError,
@@ -22,11 +24,13 @@ from ..exceptions import (
     GenerationFailedError,
     ImageDeploymentError,
     InvalidResponseError,
+    MissingImageDeploymentError,
     NoImageGeneratedError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    ServiceError,
     StreamError,
 )
 from .parser import FLAGS
@@ -357,6 +361,89 @@ def write_result(
     return 0
 
 
+#: Hints in the command line's terms, for errors whose SDK hint names Python arguments; most specific first.
+#: Used only when the error carries the SDK's generic hint: a hint drawn from the service's answer stays.
+_CLI_HINTS: tuple[tuple[type[BaseException], str], ...] = (
+    (
+        ImageDeploymentError,
+        f"Pass --image-deployment (or export {ENV_IMAGE_DEPLOYMENT}) with the exact name of an image model "
+        "deployment (e.g. gpt-image-1) in this resource; it is sent as the x-ms-oai-image-generation-deployment "
+        "header; --model must name another deployment.",
+    ),
+    (
+        DeploymentNotFoundError,
+        f"--model (or {ENV_MODEL}) must be the name of a chat model deployment in this resource (not the model "
+        "id). If you created it within the last 5 minutes, wait a moment and try again.",
+    ),
+    (
+        AuthenticationError,
+        f"Check --api-key (or {ENV_API_KEY}); without a key, DefaultAzureCredential (e.g. after `az login`) needs "
+        "a token for scope https://ai.azure.com/.default and the 'Foundry User' (projects) or 'Cognitive "
+        "Services OpenAI User' (resources) role.",
+    ),
+    (
+        RateLimitError,
+        "The deployment's quota is used up (image models allow only a few requests per minute): wait and run "
+        "again (--max-retries sets how often the CLI retries by itself), run fewer at once, or request a quota "
+        "increase.",
+    ),
+    (
+        NoImageGeneratedError,
+        "The model answered without calling the image tool: make the prompt ask for an image, or check the "
+        "agent's instructions (agent create --instructions).",
+    ),
+    (
+        APITimeoutError,
+        "Image generation can take minutes: raise --timeout, try --quality low, simplify the prompt, or --stream "
+        "with --partial-images to keep the connection busy.",
+    ),
+)
+
+#: SDK phrases that name Python arguments, and the flags that do the same on the command line.
+_CLI_PHRASES: tuple[tuple[str, str], ...] = (
+    ("pass upload_images=True (or --upload)", "pass --upload"),
+    ("upload it (upload_images=True)", "upload it (--upload)"),
+    ("choose another path or pass overwrite=True", "choose another -o or pass --overwrite"),
+    ("pass credentials with credential= or api_key=", f"pass the key with --api-key or {ENV_API_KEY}"),
+    ("pass the resource key, or use credential=", f"pass the resource key with --api-key or {ENV_API_KEY}"),
+)
+
+_MISSING_IMAGE_DEPLOYMENT = (
+    "no image deployment: the service needs the image model deployment in the "
+    f"{IMAGE_DEPLOYMENT_HEADER} header, and without it answers HTTP 400 to every call that carries the image "
+    f"tool. Fix: pass --image-deployment (e.g. gpt-image-1), or export {ENV_IMAGE_DEPLOYMENT}"
+)
+
+
+def cli_message(exc: BaseException) -> str:
+    """The error's message in the command line's terms: flags and variables, not Python arguments.
+
+    :param exc: an SDK error or ``FileExistsError``.
+    """
+    if isinstance(exc, MissingImageDeploymentError):
+        return _MISSING_IMAGE_DEPLOYMENT
+    text = str(exc)
+    for python, flags in _CLI_PHRASES:
+        text = text.replace(python, flags)
+    hint = getattr(exc, "hint", None)
+    if isinstance(exc, ServiceError) and hint == type(exc).default_hint:
+        cli_hint = next((h for kind, h in _CLI_HINTS if isinstance(exc, kind)), None)
+        if cli_hint is not None:
+            text = text.replace(f"Hint: {hint}", f"Hint: {cli_hint}")
+    return text
+
+
+def cli_hint(exc: BaseException) -> str | None:
+    """The hint printed under an error whose message does not already end in one.
+
+    :param exc: an SDK error.
+    """
+    hint = getattr(exc, "hint", None)
+    if not hint or "Hint:" in str(exc):
+        return None
+    return next((h for kind, h in _CLI_HINTS if isinstance(exc, kind)), hint)
+
+
 def report(exc: BaseException, err: TextIO) -> int:
     """Print an error (and its hint) on ``err`` and return the exit status for it.
 
@@ -368,11 +455,10 @@ def report(exc: BaseException, err: TextIO) -> int:
             field = str(error["loc"][0]) if error["loc"] else ""
             err.write(f"error: {FLAGS.get(field, field)}: {error['msg']}\n")
         return 2
+    err.write(f"error: {cli_message(exc)}\n")
     if isinstance(exc, FileExistsError):
-        err.write(f"error: {exc}\n")
         return 2
-    err.write(f"error: {exc}\n")
-    hint = getattr(exc, "hint", None)
-    if hint and "Hint:" not in str(exc):
+    hint = cli_hint(exc)
+    if hint:
         err.write(f"hint: {hint}\n")
     return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))

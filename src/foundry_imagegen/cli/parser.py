@@ -39,6 +39,27 @@ def _choices(field: str) -> list[str]:
     return list(get_args(literal))
 
 
+def _seconds(value: str) -> float:
+    # Checked here so the error names the flag; the client would name its timeout= argument.
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds (e.g. 600)")
+    return seconds
+
+
+def _count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number >= 0 (0 turns retries off)")
+    return count
+
+
 def _add_tool_flags(parser: argparse.ArgumentParser) -> None:
     tool = parser.add_argument_group("image tool")
     tool.add_argument("--size", help="1024x1024, 1024x1536, 1536x1024, auto, or WxH on gpt-image-2")
@@ -74,8 +95,8 @@ def _add_service_flags(parser: argparse.ArgumentParser) -> None:
         dest="image_deployment",
         help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]",
     )
-    target.add_argument("--timeout", type=float, help="seconds to wait for the image (default 600)")
-    target.add_argument("--max-retries", type=int, help="retries on 429/5xx/connection errors (default 2)")
+    target.add_argument("--timeout", type=_seconds, help="seconds to wait for the image (default 600)")
+    target.add_argument("--max-retries", type=_count, help="retries on 429/5xx/connection errors (default 2)")
     local = target.add_mutually_exclusive_group()
     local.add_argument("--emulator", action="store_true", help="run against an in-process local emulator")
     local.add_argument(
