@@ -290,8 +290,9 @@ def _finish(
     result: GenerationResult,
     out: TextIO,
     err: TextIO,
-    timings: dict[str, float | None],
     *,
+    started: float,
+    timings: dict[str, float | None],
     partials: list[Path],
     stream: dict[str, int] | None = None,
 ) -> int:
@@ -305,7 +306,7 @@ def _finish(
         except BaseException:
             remove_quietly(partials)
             raise
-    timings["total_s"] = time.monotonic() - timings.pop("_started", 0.0)  # type: ignore[operator]
+    timings["total_s"] = time.monotonic() - started
     return write_result(
         result,
         path,
@@ -331,7 +332,8 @@ def generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     agent = _agent_ref(args.agent)
     asked = args.partial_images if args.partial_images is not None else 1
     tool = _prepare_output(args, out, partials=asked if args.save_partials else 0)
-    timings: dict[str, float | None] = {"_started": time.monotonic()}
+    started = time.monotonic()
+    timings: dict[str, float | None] = {}
     common: dict[str, Any] = {"tool": tool, "images": args.image, "agent": agent, "upload_images": args.upload}
     written: list[Path] = []
     stream_counts: dict[str, int] | None = None
@@ -369,7 +371,7 @@ def generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         timings["service_s"] = time.monotonic() - sent
     if stream_counts is not None and not args.quiet and not args.json:
         err.write(f"stream: {stream_counts['events']} events, {stream_counts['partial_images']} partial images\n")
-    return _finish(args, result, out, err, timings, partials=written, stream=stream_counts)
+    return _finish(args, result, out, err, started=started, timings=timings, partials=written, stream=stream_counts)
 
 
 def edit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -380,7 +382,8 @@ def edit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     :param err: stderr (notes, progress, errors).
     """
     tool = _prepare_output(args, out)
-    timings: dict[str, float | None] = {"_started": time.monotonic()}
+    started = time.monotonic()
+    timings: dict[str, float | None] = {}
     with (
         _client_for(args, err) as client,
         Progress(err, mode=progress_mode(err, quiet=args.quiet, verbose=bool(args.verbose))) as progress,
@@ -392,7 +395,7 @@ def edit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             args.image, args.prompt, mask=args.mask, tool=tool, agent=_agent_ref(args.agent), upload_images=args.upload
         )
         timings["service_s"] = time.monotonic() - sent
-    return _finish(args, result, out, err, timings, partials=[])
+    return _finish(args, result, out, err, started=started, timings=timings, partials=[])
 
 
 def agent(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
