@@ -75,6 +75,8 @@ _EVENT_TEXT = {
     "response.image_generation_call.in_progress": "image generation started",
     "response.image_generation_call.generating": "generating the image",
     "response.image_generation_call.completed": "image generated",
+    "response.content_part.added": "text started",
+    "response.content_part.done": "text part done",
     "response.output_text.done": "text done",
     "response.completed": "response completed",
 }
