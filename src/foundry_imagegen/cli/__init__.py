@@ -1,7 +1,8 @@
 """The ``foundry-imagegen`` command: generate images from a shell, or serve the local emulator.
 
 The library never configures logging or prints; this package is the one place that does both.
-``parser`` builds the arguments, ``commands`` runs them, ``output`` prints and maps errors to exit codes.
+``parser`` builds the arguments, ``commands`` runs them, ``output`` prints (results, JSON, progress) and maps
+errors to exit codes, ``local_emulator`` keeps the background emulator of ``emulator start`` and its state file.
 """
 
 from __future__ import annotations
