@@ -97,6 +97,17 @@ def test_a_stale_record_is_not_trusted_nor_stopped(state: Path) -> None:
     assert not (state / "emulator.json").exists()
 
 
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="tells processes apart by /proc/PID/cmdline")
+def test_a_recycled_pid_is_never_signalled(state: Path, foundry_emulator: Emulator) -> None:
+    # The worst case: the endpoint answers like an emulator, and the pid is alive but another program (us).
+    state.mkdir()
+    record = {"endpoint": foundry_emulator.endpoint, "pid": os.getpid(), "port": foundry_emulator.port, "started_at": 0}
+    (state / "emulator.json").write_text(json.dumps(record))
+    assert run("emulator", "status")[0] == 1
+    code, _, err = run("emulator", "stop")
+    assert code == 0 and "stopped nothing" in err
+
+
 def test_start_on_a_busy_port_names_the_port(state: Path, foundry_emulator: Emulator) -> None:
     code, _, err = run("emulator", "start", "--port", str(foundry_emulator.port))
     assert code == 2 and f"port {foundry_emulator.port}" in err and "--port" in err

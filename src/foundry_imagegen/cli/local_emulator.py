@@ -118,18 +118,21 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _runs_this_package(pid: int) -> bool | None:
-    """Whether ``pid`` runs this package (a recycled pid runs something else); None where we cannot tell."""
+    """Whether ``pid`` runs this package's emulator (a recycled pid runs something else); None if unknowable."""
     try:
-        return b"foundry_imagegen" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
-        return None  # no /proc (macOS, Windows): the health check must decide
+        return None  # no /proc (macOS, Windows): the health check alone must decide
+    return b"foundry_imagegen" in cmdline and b"emulator" in cmdline
 
 
 def _is_ours(running: RunningEmulator) -> bool:
-    if not _pid_alive(running.pid):
-        return False
-    ours = _runs_this_package(running.pid)
-    return ours if ours is not None else _healthy(running)
+    """The recorded process is alive, runs this package's emulator where that can be told, and answers /health.
+
+    All three, because ``stop`` sends a signal on this answer: a pid recycled by another program, or our
+    own emulator's port taken over by something else, must never be mistaken for it.
+    """
+    return _pid_alive(running.pid) and _runs_this_package(running.pid) is not False and _healthy(running)
 
 
 def _healthy(running: RunningEmulator, timeout: float = 2.0) -> bool:
@@ -149,9 +152,7 @@ def find_running(environ: Mapping[str, str]) -> RunningEmulator | None:
     :param environ: the environment (for the state directory).
     """
     running = _read_state(state_dir(environ) / STATE_FILE)
-    if running is None or not _is_ours(running):
-        return None
-    return running if _healthy(running) else None
+    return running if running is not None and _is_ours(running) else None
 
 
 def _tail(path: Path, lines: int = 5) -> str:
@@ -251,7 +252,10 @@ def stop_background(environ: Mapping[str, str]) -> tuple[RunningEmulator | None,
     if not _is_ours(running):
         with contextlib.suppress(OSError):
             path.unlink()
-        return None, f"the recorded emulator (pid {running.pid}) is not running any more; removed its record"
+        return None, (
+            f"the recorded emulator (pid {running.pid}) is not running any more (or that pid and endpoint are no "
+            "longer this package's emulator); removed its record and stopped nothing"
+        )
     _terminate(running.pid)
     with contextlib.suppress(OSError):
         path.unlink()
