@@ -6,6 +6,8 @@ import contextlib
 import io
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +66,28 @@ def test_start_status_stop(state: Path) -> None:
     assert code == 1 and "no local emulator" in out
     code, _, err = run("emulator", "stop")
     assert code == 0 and "no emulator" in err
+
+
+def test_start_from_its_own_process_outlives_it(state: Path) -> None:
+    # As from a shell: the `start` process exits, the emulator keeps serving, another process stops it.
+    env = {**os.environ, ENV_STATE_DIR: str(state)}
+    started = subprocess.run(
+        [sys.executable, "-m", "foundry_imagegen", "emulator", "start", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    record = json.loads(started.stdout)
+    assert record["new"] is True
+    running = find_running(os.environ)
+    assert running is not None and running.pid == record["pid"]
+    stopped = subprocess.run(
+        [sys.executable, "-m", "foundry_imagegen", "emulator", "stop"], env=env, capture_output=True, text=True,
+        timeout=60, check=True,
+    )  # fmt: skip
+    assert f"pid {record['pid']}" in stopped.stderr and find_running(os.environ) is None
 
 
 def test_readme_sequence_shares_the_started_emulator(state: Path, tmp_path: Path, monkeypatch) -> None:

@@ -114,7 +114,16 @@ def _pid_alive(pid: int) -> bool:
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == pid:
             return False
-    return True
+    # Another's zombie too: a container's pid 1 may never reap the emulator once `start` has exited.
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]  # the name in parentheses may hold spaces
 
 
 def _runs_this_package(pid: int) -> bool | None:
