@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from foundry_imagegen.cli import main
+from foundry_imagegen.cli import local_emulator
 from foundry_imagegen.cli.local_emulator import ENV_STATE_DIR, find_running, state_dir
 from foundry_imagegen.emulator import Emulator
 
@@ -36,6 +37,11 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     finally:
         with contextlib.suppress(Exception):
             run("emulator", "stop")
+        # Should stop itself have failed, no server may outlive the test run.
+        for child in list(local_emulator._CHILDREN.values()):
+            child.terminate()
+            child.wait(timeout=10)
+        local_emulator._CHILDREN.clear()
 
 
 def test_state_dir_follows_the_override_then_xdg() -> None:
