@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from foundry_imagegen.cli import main
-from foundry_imagegen.cli import local_emulator
+from foundry_imagegen.cli import local_emulator, main
 from foundry_imagegen.cli.local_emulator import ENV_STATE_DIR, find_running, state_dir
 from foundry_imagegen.emulator import Emulator
 
