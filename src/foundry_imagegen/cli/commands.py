@@ -16,7 +16,7 @@ from .._core.config import env_settings
 from .._core.constants import ENV_MODEL, ENV_OPENAI_ENDPOINT, ENV_PROJECT_ENDPOINT
 from .._core.images import _CANONICAL, _EXTENSIONS, _OTHER_IMAGE_EXTENSIONS, ImageFormat
 from .._core.tool import ImageGenerationTool
-from .._shell.disk import atomic_write, partial_path, remove_quietly
+from .._shell.disk import atomic_write, partial_path, remove_quietly, target_path
 from ..exceptions import ConfigurationError, MissingImageDeploymentError
 from .output import Progress, progress_mode, write_result
 from .parser import FLAGS
@@ -26,7 +26,17 @@ if TYPE_CHECKING:
     from .._core.results import GeneratedImage, GenerationResult
     from .._shell._sync.client import FoundryClient
 
-__all__ = ["COMMANDS", "agent", "edit", "endpoint_configured", "generate", "service_overrides"]
+__all__ = [
+    "COMMANDS",
+    "agent",
+    "completion",
+    "edit",
+    "emulator",
+    "endpoint_configured",
+    "generate",
+    "output_format",
+    "service_overrides",
+]
 
 EMULATOR_MODEL = "gpt-4.1"
 EMULATOR_IMAGE_DEPLOYMENT = "gpt-image-1"
@@ -235,8 +245,6 @@ def output_format(output: str, flag: str | None) -> str | None:
 
 def _check_outputs(args: argparse.Namespace, fmt: ImageFormat, *, partials: int = 0) -> None:
     """Refuse an existing output before anything is sent: finding out after a paid generation is too late."""
-    from .._shell.disk import partial_path, target_path
-
     paths = [target_path(args.output, fmt, fix_extension=True)]
     paths += [partial_path(args.output, fmt, index) for index in range(partials)]
     for path in paths:
