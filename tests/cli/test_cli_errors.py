@@ -158,3 +158,33 @@ def test_existing_file_race_says_overwrite_flag() -> None:
 def test_timeout_hint_names_flags() -> None:
     hint = cli_hint(APITimeoutError("the service did not answer within 600 s"))
     assert hint is not None and "--timeout" in hint and "timeout=" not in hint
+
+
+@pytest.mark.parametrize("command", ["generate", "edit"])
+def test_a_missing_input_file_names_the_image_flag(tmp_path: Path, command: str) -> None:
+    code, _, err = run(command, "x", "-o", str(tmp_path / "x.png"), "--image", "nope.png", "--emulator", "-q")
+    assert code == 2 and err.startswith("error: --image 'nope.png' is neither") and "http(s) URL" in err
+    assert_cli_speak(err)
+    assert "FileId" not in err and "previous" not in err and "images[0]" not in err
+
+
+def test_a_mask_problem_names_the_mask_flag(tmp_path: Path, png_bytes: bytes) -> None:
+    (tmp_path / "in.png").write_bytes(png_bytes)
+    code, _, err = run(
+        "edit", "x", "-o", str(tmp_path / "x.png"), "--image", str(tmp_path / "in.png"),
+        "--mask", str(tmp_path / "in.png"), "--emulator", "-q",
+    )  # fmt: skip
+    assert code == 2 and err.startswith("error: --mask (")
+    assert_cli_speak(err)
+
+
+def test_sdk_warnings_print_as_one_line_in_flag_terms(tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # as outside pytest, which turns warnings into errors
+        code, _, err = run("generate", "x", "-o", str(tmp_path / "x.png"), "--emulator", "-q", "--size", "999x999")
+    assert code == 2
+    first = err.splitlines()[0]
+    assert first.startswith("warning: size='999x999': custom sizes work only on gpt-image-2")
+    assert "Pass --image-model gpt-image-2" in first and "Set model=" not in err and ".py:" not in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from ..exceptions import FoundryImageGenError
 from .commands import COMMANDS
-from .output import EXIT_CODES, report
+from .output import EXIT_CODES, report, show_warning
 from .parser import build_parser
 
 __all__ = ["EXIT_CODES", "build_parser", "main"]
@@ -40,10 +41,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if getattr(args, "verbose", 0):
         logging.basicConfig(stream=err, format="%(levelname)s %(name)s: %(message)s")
         logging.getLogger("foundry_imagegen").setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
-    try:
-        return COMMANDS[args.command](args, out, err)
-    except (FoundryImageGenError, ValidationError, FileExistsError) as exc:
-        return report(exc, err)
-    except KeyboardInterrupt:
-        err.write("interrupted\n")
-        return 130
+    with warnings.catch_warnings():
+        # The SDK's warnings, in the same terms as its errors; the filters (shown once, or raised) stay as set.
+        warnings.showwarning = lambda message, *_args, **_kwargs: show_warning(message, err)
+        try:
+            return COMMANDS[args.command](args, out, err)
+        except (FoundryImageGenError, ValidationError, FileExistsError) as exc:
+            return report(exc, err)
+        except KeyboardInterrupt:
+            err.write("interrupted\n")
+            return 130

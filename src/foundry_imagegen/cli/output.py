@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -43,7 +44,17 @@ if TYPE_CHECKING:
 
     from .._core.results import GenerationResult
 
-__all__ = ["EXIT_CODES", "Progress", "progress_mode", "report", "summary", "write_result"]
+__all__ = [
+    "EXIT_CODES",
+    "Progress",
+    "cli_hint",
+    "cli_message",
+    "progress_mode",
+    "report",
+    "show_warning",
+    "summary",
+    "write_result",
+]
 
 #: Exit status per error class, most specific first; documented in docs/cli.md.
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -408,6 +419,14 @@ _CLI_PHRASES: tuple[tuple[str, str], ...] = (
     ("choose another path or pass overwrite=True", "choose another -o or pass --overwrite"),
     ("pass credentials with credential= or api_key=", f"pass the key with --api-key or {ENV_API_KEY}"),
     ("pass the resource key, or use credential=", f"pass the resource key with --api-key or {ENV_API_KEY}"),
+    ("; for an uploaded file id pass FileId('assistant-...')", ", or pass an http(s) URL"),
+    ("Set model='gpt-image-2' if", "Pass --image-model gpt-image-2 if"),
+)
+
+#: The core names inputs by their Python parameter (edit's image is ``previous``); the CLI by their flag.
+_CLI_PARAMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?:images\[\d+\]|previous|image)(=| \()"), "--image"),
+    (re.compile(r"^mask(=| \()"), "--mask"),
 )
 
 _MISSING_IMAGE_DEPLOYMENT = (
@@ -417,16 +436,23 @@ _MISSING_IMAGE_DEPLOYMENT = (
 )
 
 
-def cli_message(exc: BaseException) -> str:
-    """The error's message in the command line's terms: flags and variables, not Python arguments.
+def _flag_for(flag: str) -> Callable[[re.Match[str]], str]:
+    # "images[0]='x'" -> "--image 'x'"; "mask (x.png)" -> "--mask (x.png)"
+    return lambda match: flag + (" " if match.group(1) == "=" else " (")
 
-    :param exc: an SDK error or ``FileExistsError``.
+
+def cli_message(exc: BaseException | Warning) -> str:
+    """The error's (or warning's) message in the command line's terms: flags and variables, not Python arguments.
+
+    :param exc: an SDK error, ``FileExistsError``, or a warning the SDK issued.
     """
     if isinstance(exc, MissingImageDeploymentError):
         return _MISSING_IMAGE_DEPLOYMENT
     text = str(exc)
     for python, flags in _CLI_PHRASES:
         text = text.replace(python, flags)
+    for pattern, flag in _CLI_PARAMS:
+        text = pattern.sub(_flag_for(flag), text, count=1)
     hint = getattr(exc, "hint", None)
     if isinstance(exc, ServiceError) and hint == type(exc).default_hint:
         cli_hint = next((h for kind, h in _CLI_HINTS if isinstance(exc, kind)), None)
@@ -444,6 +470,16 @@ def cli_hint(exc: BaseException) -> str | None:
     if not hint or "Hint:" in str(exc):
         return None
     return next((h for kind, h in _CLI_HINTS if isinstance(exc, kind)), hint)
+
+
+def show_warning(message: Warning | str, err: TextIO) -> None:
+    """Print an SDK warning as one ``warning:`` line, without Python's file and source line.
+
+    :param message: what ``warnings.showwarning`` received.
+    :param err: stderr of the command.
+    """
+    text = cli_message(message) if isinstance(message, Warning) else str(message)
+    err.write(f"warning: {text}\n")
 
 
 def report(exc: BaseException, err: TextIO) -> int:
