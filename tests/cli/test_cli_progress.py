@@ -130,3 +130,19 @@ def test_cli_run_on_a_terminal_ends_with_a_clean_summary_line(tmp_path: Path, st
     assert main(argv, stdout=out, stderr=err) == 0, err.getvalue()
     last = err.getvalue().rsplit("\x1b[2K", 1)[1]
     assert last.startswith("stream: " if stream else "wrote ") and "\r" not in last
+
+
+def test_a_warning_during_the_live_line_prints_above_it() -> None:
+    from rich.console import Console
+
+    from foundry_imagegen.cli.output import show_warning
+
+    err, clock = io.StringIO(), FakeClock()
+    console = Console(file=err, force_terminal=True, width=80, color_system=None)
+    with Progress(err, mode="live", console=console, clock=clock, auto_refresh=False) as progress:
+        progress.step("stream opened, waiting for events")
+        show_warning(UserWarning("the stream ended early"), err)
+    screen = err.getvalue()
+    assert "\r\x1b[2Kwarning: the stream ended early\n" in screen  # on a line of its own, after an erase
+    show_warning(UserWarning("later"), err)
+    assert err.getvalue().endswith("\x1b[2Kwarning: later\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import json
@@ -121,6 +122,10 @@ def _rich_available() -> bool:
         return False
 
 
+#: The progress displays open now (one per command); a warning is printed through the innermost one.
+_ACTIVE: list[Progress] = []
+
+
 class Progress:
     """Progress of one call on stderr, in one of three modes (see ``progress_mode``).
 
@@ -171,6 +176,7 @@ class Progress:
 
     def __enter__(self) -> Progress:
         self._started = self._last = self._clock()
+        _ACTIVE.append(self)
         if self._mode == "live":
             self._live = self._make_live()
             self._live.start()
@@ -180,6 +186,8 @@ class Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(ValueError):
+            _ACTIVE.remove(self)
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
@@ -272,12 +280,19 @@ class Progress:
 
         :param text: the note, without the ``note:`` prefix.
         """
-        if self._mode == "off":
-            return
+        if self._mode != "off":
+            self.print_line(f"note: {text}")
+
+    def print_line(self, line: str) -> None:
+        """Print ``line`` on stderr whatever the mode; above the live line while one is drawn, never into it.
+
+        :param line: one line of text, without the newline.
+        """
         if self._live is not None:
-            self._live.console.print(f"note: {text}", markup=False, highlight=False)
+            self._live.console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:
-            self._err.write(f"note: {text}\n")
+            with self._lock:
+                self._err.write(line + "\n")
 
 
 def _plain(value: Any) -> Any:
@@ -479,7 +494,10 @@ def show_warning(message: Warning | str, err: TextIO) -> None:
     :param err: stderr of the command.
     """
     text = cli_message(message) if isinstance(message, Warning) else str(message)
-    err.write(f"warning: {text}\n")
+    if _ACTIVE:
+        _ACTIVE[-1].print_line(f"warning: {text}")  # a direct write would land inside a live line
+    else:
+        err.write(f"warning: {text}\n")
 
 
 def report(exc: BaseException, err: TextIO) -> int:
