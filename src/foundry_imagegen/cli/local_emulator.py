@@ -221,8 +221,8 @@ def start_background(
         if time.monotonic() > deadline:
             _terminate(proc.pid)
             raise FoundryImageGenError(
-                f"the emulator did not report READY within {timeout:.0f}s (log: {log_path}). "
-                f"Fix: check the log; try another --port than {port}"
+                f"the emulator did not report READY within {timeout:.0f}s (log: {log_path}). Fix: read the log; "
+                f"if port {port} is the trouble, pass another --port (or --port 0 for a free one)"
             )
         time.sleep(0.05)  # a child process starting up: nothing to wait on but its log
 
