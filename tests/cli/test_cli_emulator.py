@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -165,10 +166,6 @@ def test_serve_flags_match_the_emulators_own_command_line() -> None:
     def options(parser) -> set[str]:
         return {o for action in parser._actions for o in action.option_strings if o not in ("-h", "--help")}
 
-    [emulator] = [
-        choice
-        for action in build_parser()._subparsers._group_actions
-        for name, choice in action.choices.items()
-        if name == "emulator"
-    ]
+    subcommands = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    [emulator] = [choice for action in subcommands for name, choice in action.choices.items() if name == "emulator"]
     assert options(emulator) == options(emulator_parser())

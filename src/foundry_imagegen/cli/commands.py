@@ -488,34 +488,18 @@ def emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _serve_argv(args: argparse.Namespace) -> list[str]:
-    argv = ["--host", args.host, "--port", str(args.port), "--project", args.project, "--dialect", args.dialect]
-    argv += ["--event-delay", str(args.event_delay), "--seed", str(args.seed)]
-    for key in args.api_keys or ():
-        argv += ["--api-key", key]
-    for token in args.bearer_tokens or ():
-        argv += ["--bearer-token", token]
-    return argv
+    from ..emulator._serve import argv_from_args
+
+    return argv_from_args(args)
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
     """Serve in the foreground until SIGINT or SIGTERM (what `start` runs in the background)."""
-    import signal
-    import threading
-
-    from ..emulator import Emulator
+    from ..emulator._serve import emulator_from_args, serve_forever
     from .local_emulator import port_busy
 
     try:
-        server = Emulator(
-            host=args.host,
-            port=args.port,
-            project=args.project,
-            api_keys=args.api_keys,
-            bearer_tokens=args.bearer_tokens,
-            stream_dialect=args.dialect,
-            event_delay=args.event_delay,
-            seed=args.seed,
-        )
+        server = emulator_from_args(args)
         server.start()
     except OSError as exc:
         if port_busy(exc):
@@ -527,21 +511,10 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
             f"cannot listen on {args.host}:{args.port} ({exc}). Fix: check --host and --port"
         ) from None
     except ValueError as exc:
-        raise ConfigurationError(f"{exc}. Fix: check --host, --port, --project and --event-delay") from None
-    stop = threading.Event()
-    previous: dict[signal.Signals, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda _signum, _frame: stop.set())
-    try:
-        out.write(f"READY {server.endpoint}\n")
-        out.flush()
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        raise ConfigurationError(
+            f"{exc}. Fix: check --host, --port, --project, --event-delay and --read-timeout"
+        ) from None
+    serve_forever(server, out)
     return 0
 
 

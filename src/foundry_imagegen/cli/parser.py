@@ -216,39 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_serve_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    """The options of the emulator's own command line (``python -m foundry_imagegen.emulator``).
+    """The options of the emulator's own command line, from the one place that defines them."""
+    from ..emulator._serve import add_arguments
 
-    On ``emulator start`` they default to SUPPRESS, so ``emulator --port 8123 start`` and
-    ``emulator start --port 8123`` mean the same: argparse copies a subcommand's defaults over the parent's.
-    """
-
-    def default(value: object) -> object:
-        return argparse.SUPPRESS if suppress else value
-
-    group = parser.add_argument_group("emulator")
-    group.add_argument("--host", default=default("127.0.0.1"), help="loopback address to bind (default: 127.0.0.1)")
-    group.add_argument("--port", type=int, default=default(0), help="port to bind; 0 picks a free one (default: 0)")
-    group.add_argument("--project", default=default("demo"), help="project name in the endpoint (default: demo)")
-    group.add_argument(
-        "--api-key",
-        dest="api_keys",
-        action="append",
-        default=default(None),
-        metavar="KEY",
-        help="accepted api-key (repeatable); with no --api-key/--bearer-token auth is not checked",
-    )
-    group.add_argument(
-        "--bearer-token",
-        dest="bearer_tokens",
-        action="append",
-        default=default(None),
-        metavar="TOKEN",
-        help="accepted bearer token (repeatable)",
-    )
-    group.add_argument(
-        "--dialect", choices=("openai", "azure"), default=default("openai"), help="SSE dialect (default: openai)"
-    )
-    group.add_argument(
-        "--event-delay", type=float, default=default(0.0), metavar="S", help="seconds between SSE events"
-    )
-    group.add_argument("--seed", type=int, default=default(0), help="seed for the rendered images (default: 0)")
+    add_arguments(parser.add_argument_group("emulator"), suppress=suppress)

@@ -1,4 +1,8 @@
-"""Command line for the emulator (also reached through ``foundry-imagegen emulator ...``)."""
+"""Command line for the emulator: its options, defined once, and the foreground serve loop.
+
+``foundry-imagegen emulator ...`` builds on the same pieces (``add_arguments``, ``emulator_from_args``,
+``argv_from_args``, ``serve_forever``), so the two command lines cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,112 @@ import argparse
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._server import Emulator
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["build_parser", "main"]
+__all__ = ["add_arguments", "argv_from_args", "build_parser", "emulator_from_args", "main", "serve_forever"]
+
+
+def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, suppress: bool = False) -> None:
+    """Add the emulator's options to ``parser`` (with ``suppress``, defaults are ``argparse.SUPPRESS``).
+
+    ``suppress`` lets a subcommand repeat the options without its defaults overwriting the parent's.
+
+    Example::
+
+        add_arguments(argparse.ArgumentParser())
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument("--host", default=default("127.0.0.1"), help="loopback address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=default(0), help="port to bind; 0 picks a free one (default: 0)")
+    parser.add_argument("--project", default=default("demo"), help="project name in the endpoint (default: demo)")
+    parser.add_argument(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        default=default(None),
+        metavar="KEY",
+        help="accepted api-key (repeatable); with no --api-key/--bearer-token auth is not checked",
+    )
+    parser.add_argument(
+        "--bearer-token",
+        dest="bearer_tokens",
+        action="append",
+        default=default(None),
+        metavar="TOKEN",
+        help="accepted bearer token (repeatable)",
+    )
+    parser.add_argument(
+        "--dialect", choices=("openai", "azure"), default=default("openai"), help="SSE dialect (default: openai)"
+    )
+    parser.add_argument(
+        "--event-delay", type=float, default=default(0.0), metavar="S", help="seconds between SSE events"
+    )
+    parser.add_argument("--seed", type=int, default=default(0), help="seed for the rendered images (default: 0)")
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=default(30.0),
+        metavar="S",
+        help="seconds a connection may stay silent before it is closed (default: 30)",
+    )
+
+
+def argv_from_args(args: argparse.Namespace) -> list[str]:
+    """The command line that reproduces ``args`` (to start the same emulator in another process)."""
+    argv = ["--host", args.host, "--port", str(args.port), "--project", args.project, "--dialect", args.dialect]
+    argv += ["--event-delay", str(args.event_delay), "--seed", str(args.seed), "--read-timeout", str(args.read_timeout)]
+    for key in args.api_keys or ():
+        argv += ["--api-key", key]
+    for token in args.bearer_tokens or ():
+        argv += ["--bearer-token", token]
+    return argv
+
+
+def emulator_from_args(args: argparse.Namespace) -> Emulator:
+    """An emulator (not started) configured by parsed options."""
+    return Emulator(
+        host=args.host,
+        port=args.port,
+        project=args.project,
+        api_keys=args.api_keys,
+        bearer_tokens=args.bearer_tokens,
+        stream_dialect=args.dialect,
+        event_delay=args.event_delay,
+        seed=args.seed,
+        read_timeout=args.read_timeout,
+    )
+
+
+def serve_forever(emulator: Emulator, out: TextIO) -> None:
+    """Print ``READY <endpoint>`` and serve a started emulator until SIGINT or SIGTERM; then stop it."""
+    stop = threading.Event()
+    previous: dict[signal.Signals, Any] = {}
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        out.write(f"READY {emulator.endpoint}\n")
+        out.flush()
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,35 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Prints 'READY <project endpoint>' once listening, serves until SIGINT or SIGTERM."
         ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
-    parser.add_argument("--project", default="demo", help="Foundry project name in the endpoint (default: demo)")
-    parser.add_argument(
-        "--api-key",
-        dest="api_keys",
-        action="append",
-        metavar="KEY",
-        help="accepted api-key (repeatable); with no --api-key/--bearer-token auth is not checked",
-    )
-    parser.add_argument(
-        "--bearer-token",
-        dest="bearer_tokens",
-        action="append",
-        metavar="TOKEN",
-        help="accepted bearer token (repeatable)",
-    )
-    parser.add_argument(
-        "--dialect", choices=("openai", "azure"), default="openai", help="SSE dialect (default: openai)"
-    )
-    parser.add_argument("--event-delay", type=float, default=0.0, metavar="S", help="seconds between SSE events")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the rendered images (default: 0)")
-    parser.add_argument(
-        "--read-timeout",
-        type=float,
-        default=30.0,
-        metavar="S",
-        help="seconds a connection may stay silent before it is closed (default: 30)",
-    )
+    add_arguments(parser)
     return parser
 
 
@@ -71,39 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        emulator = Emulator(
-            host=args.host,
-            port=args.port,
-            project=args.project,
-            api_keys=args.api_keys,
-            bearer_tokens=args.bearer_tokens,
-            stream_dialect=args.dialect,
-            event_delay=args.event_delay,
-            seed=args.seed,
-            read_timeout=args.read_timeout,
-        )
+        emulator = emulator_from_args(args)
         emulator.start()
     except (ValueError, OSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
-    stop = threading.Event()
-    previous: dict[signal.Signals, Any] = {}
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, on_signal)
-    try:
-        sys.stdout.write(f"READY {emulator.endpoint}\n")
-        sys.stdout.flush()
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    serve_forever(emulator, sys.stdout)
     return 0

@@ -64,7 +64,8 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
-    json: Any | None
+    #: The parsed JSON body (None when the body was empty or not JSON); Any, so tests can index it.
+    json: Any
 
     def as_json(self) -> dict[str, Any]:
         """The record as the admin route ``/_emulator/requests`` lists it."""
