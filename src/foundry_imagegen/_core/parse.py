@@ -290,7 +290,7 @@ def decode_image(
     fmt = sniff_format(data)
     if fmt is None:
         raise InvalidResponseError(
-            f"image {item_id}: {len(data)} bytes that are not PNG, JPEG or WebP", request_id=request_id
+            f"image {item_id}: {len(data)} bytes that are not PNG, JPEG, WebP, GIF or SVG", request_id=request_id
         )
     return GeneratedImage(
         id=item_id,

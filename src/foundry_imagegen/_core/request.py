@@ -209,7 +209,9 @@ def check_agent_tool(tool: ImageGenerationTool, *, has_mask: bool) -> None:
             "mask= cannot be sent with agent=: the mask is part of the image tool, and an agent's tool comes from "
             "its stored definition. Fix: edit with a direct call (model=...) instead"
         )
-    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "image_deployment", "input_image_mask"})
+    ignored = sorted(
+        set(tool.model_dump(exclude_none=True)) - {"type", "image_deployment", "image_model", "input_image_mask"}
+    )
     if ignored:
         # Quietly dropping size/quality/... would give the caller an image they did not ask for.
         raise ConfigurationError(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
-from .images import ImageFormat, image_dimensions
+from .images import MIME_TYPES, ImageFormat, image_dimensions
 
 if TYPE_CHECKING:
     import os
@@ -230,8 +230,9 @@ class GeneratedImage:
 
     @property
     def mime_type(self) -> str:
-        """``image/png``, ``image/jpeg``, ``image/webp`` (``application/octet-stream`` if unknown)."""
-        return f"image/{self.format}" if self.format else "application/octet-stream"
+        """``image/png``, ``image/jpeg``, ``image/webp``, ``image/gif``, ``image/svg+xml``
+        (``application/octet-stream`` if unknown)."""
+        return MIME_TYPES[self.format] if self.format else "application/octet-stream"
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True) -> Path:
         """Write the image atomically and return the path written.
