@@ -147,7 +147,8 @@ def build_responses_request(
             f"gpt-4.1>' and keep image_deployment={tool.image_deployment!r} for images"
         )
     param = tool.to_param()
-    if stream and tool.partial_images is None:
+    if stream and tool.partial_images is None and tool.output_format != "gif":
+        # GIF output has no partial images, so the service's "non-zero partials" rule cannot apply to it.
         param["partial_images"] = STREAM_DEFAULT_PARTIAL_IMAGES
     return _request(
         {"model": model},
