@@ -87,7 +87,7 @@ class MissingImageDeploymentError(ConfigurationError):
 
     Example::
 
-        ImageGenerationTool().headers()  # raises: set deployment="gpt-image-1"
+        ImageGenerationTool().headers()  # raises: set deployment="gpt-image-2"
     """
 
 
@@ -199,12 +199,12 @@ class ImageDeploymentError(BadRequestError):
 
     Example::
 
-        ImageGenerationTool(image_deployment="gpt-image-1")  # the name of your image deployment
+        ImageGenerationTool(image_deployment="gpt-image-2")  # the name of your image deployment
     """
 
     default_hint = (
         "Pass ImageGenerationTool(image_deployment=...) or FoundryClient(image_deployment=...) with the exact "
-        "name of an image model deployment (e.g. gpt-image-1) in this resource; it is sent as the "
+        "name of an image model deployment (e.g. gpt-image-2) in this resource; it is sent as the "
         "x-ms-oai-image-generation-deployment header; the orchestrator model must be another deployment."
     )
 
@@ -233,7 +233,7 @@ class PermissionDeniedError(ServiceError):
 
     default_hint = (
         "The identity lacks a role on this resource (Foundry User / Cognitive Services OpenAI User), "
-        "or gpt-image-1 access has not been approved for the subscription."
+        "or access to a limited-access model (the gpt-image-1 series) has not been approved for the subscription."
     )
 
 
@@ -253,7 +253,7 @@ class DeploymentNotFoundError(NotFoundError):
 
     Example::
 
-        FoundryClient(endpoint, credential=cred, model="gpt-4.1")  # a deployment name, not a model id
+        FoundryClient(endpoint, credential=cred, model="gpt-5.1")  # a deployment name, not a model id
     """
 
     default_hint = (

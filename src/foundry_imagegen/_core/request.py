@@ -117,7 +117,7 @@ def build_responses_request(
 
     Example::
 
-        build_responses_request(tool, "a cat", model="gpt-4.1", tool_choice="image_generation")
+        build_responses_request(tool, "a cat", model="gpt-5.1", tool_choice="image_generation")
     """
     headers = tool.headers()
     if agent is not None:
@@ -137,14 +137,14 @@ def build_responses_request(
     if not model:
         raise ConfigurationError(
             f"model={model!r}: a direct call needs the orchestrator (chat) model deployment that decides to "
-            "call the image tool. Fix: pass model='gpt-4.1' (your deployment's name), set "
+            "call the image tool. Fix: pass model='gpt-5.1' (your deployment's name), set "
             "FoundryClient(model=...), or set AZURE_AI_MODEL_DEPLOYMENT_NAME for from_env()"
         )
     if model == tool.image_deployment:
         raise ConfigurationError(
             f"model={model!r} is also the image deployment. The orchestrator must be a chat model "
             "deployment different from the image model deployment. Fix: model='<chat deployment, e.g. "
-            f"gpt-4.1>' and keep image_deployment={tool.image_deployment!r} for images"
+            f"gpt-5.1>' and keep image_deployment={tool.image_deployment!r} for images"
         )
     param = tool.to_param()
     if stream and tool.partial_images is None and tool.output_format != "gif":

@@ -595,14 +595,14 @@ class ImageGenerationTool(BaseModel):
 
         Example::
 
-            ImageGenerationTool(image_deployment="gpt-image-1").headers()
+            ImageGenerationTool(image_deployment="gpt-image-2").headers()
         """
         if not self.image_deployment:
             raise MissingImageDeploymentError(
                 "image_deployment=None: the service needs the image model deployment in the "
                 f"{IMAGE_DEPLOYMENT_HEADER} header, and without it answers HTTP 400 to every call that "
                 "carries the image tool. Fix: ImageGenerationTool(image_deployment='<your image deployment, "
-                "e.g. gpt-image-1>') or FoundryClient(..., image_deployment='...'), or set "
+                "e.g. gpt-image-2>') or FoundryClient(..., image_deployment='...'), or set "
                 "IMAGE_GENERATION_MODEL_DEPLOYMENT_NAME for from_env()."
             )
         return {IMAGE_DEPLOYMENT_HEADER: self.image_deployment}
@@ -612,7 +612,7 @@ class ImageGenerationTool(BaseModel):
 
         Example::
 
-            openai_client.responses.create(model="gpt-4.1", input="a cat", **tool.to_openai_kwargs())
+            openai_client.responses.create(model="gpt-5.1", input="a cat", **tool.to_openai_kwargs())
         """
         return {"tools": [self.to_param()], "extra_headers": self.headers()}
 
@@ -631,7 +631,7 @@ class ImageGenerationTool(BaseModel):
 
         Example::
 
-            req = tool.build_request("a red fox", model="gpt-4.1", tool_choice="image_generation")
+            req = tool.build_request("a red fox", model="gpt-5.1", tool_choice="image_generation")
             req.method, req.path, req.headers, req.json
         """
         from .request import build_responses_request

@@ -88,8 +88,8 @@ _FLAGS = {
     "input_fidelity": "--input-fidelity",
 }
 
-EMULATOR_MODEL = "gpt-4.1"
-EMULATOR_IMAGE_DEPLOYMENT = "gpt-image-1"
+EMULATOR_MODEL = "gpt-5"  # in date, and one the emulator serves
+EMULATOR_IMAGE_DEPLOYMENT = "gpt-image-2"
 
 
 def _choices(field: str) -> list[str]:

@@ -41,7 +41,7 @@ class AsyncAgents:
 
     Example::
 
-        version = await client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        version = await client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
     """
 
     def __init__(self, context: ResourceContext, execute: AsyncExecute) -> None:
@@ -86,7 +86,7 @@ class AsyncAgents:
 
         Example::
 
-            version = await client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+            version = await client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
         """
         call = self._create_call(
             name,
@@ -196,7 +196,7 @@ class AsyncAgents:
 
         Example::
 
-            async with client.agents.ephemeral(model="gpt-4.1", tool=tool) as agent:
+            async with client.agents.ephemeral(model="gpt-5.1", tool=tool) as agent:
                 (await client.generate("a poster", agent=agent)).save("poster.png")
         """
         fresh = name is None

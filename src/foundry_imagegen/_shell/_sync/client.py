@@ -164,7 +164,7 @@ class FoundryClient(BaseFoundryClient):
 
         Example::
 
-            version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+            version = client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
         """
         from .resources import Agents
 
@@ -347,7 +347,7 @@ class FoundryClient(BaseFoundryClient):
 
         Example::
 
-            req = tool.build_request("a cat", model="gpt-4.1")
+            req = tool.build_request("a cat", model="gpt-5.1")
             (client.create_response(req)).images
         """
         if request.stream:

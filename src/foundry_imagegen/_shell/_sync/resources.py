@@ -42,7 +42,7 @@ class Agents:
 
     Example::
 
-        version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        version = client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
     """
 
     def __init__(self, context: ResourceContext, execute: Execute) -> None:
@@ -87,7 +87,7 @@ class Agents:
 
         Example::
 
-            version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+            version = client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
         """
         call = self._create_call(
             name,
@@ -197,7 +197,7 @@ class Agents:
 
         Example::
 
-            with client.agents.ephemeral(model="gpt-4.1", tool=tool) as agent:
+            with client.agents.ephemeral(model="gpt-5.1", tool=tool) as agent:
                 (client.generate("a poster", agent=agent)).save("poster.png")
         """
         fresh = name is None
