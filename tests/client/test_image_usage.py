@@ -9,6 +9,7 @@ import warnings
 from datetime import date
 
 import client_testkit
+import httpx
 import pytest
 from client_testkit import PROJECT_URL, error_response, image_call, message, ok_response
 from pydantic import ValidationError
@@ -249,3 +250,25 @@ class TestClientModelChecks:
         with pytest.raises(ValidationError, match="custom size, which gpt-image-1-mini does not support"):
             await h.run(client.generate, "a fox", tool=ImageGenerationTool(size="2048x1152"))
         assert not h.mock.calls  # nothing was sent
+
+    async def test_creating_an_agent_on_a_retired_orchestrator_warns(self, h):
+        version = {
+            "object": "agent.version",
+            "id": "poster:1",
+            "name": "poster",
+            "version": "1",
+            "definition": {
+                "kind": "prompt",
+                "model": "gpt-4o",
+                "tools": [{"type": "image_generation", "model": "img"}],
+            },
+        }
+        h.mock.post(client_testkit.PROJECT_ENDPOINT + "/agents/poster/versions").mock(
+            return_value=httpx.Response(200, json=version)
+        )
+        client = h.client(
+            image_deployment="img", deployment_models={"img": "gpt-image-2"}, today=lambda: date(2026, 12, 2)
+        )
+        with pytest.warns(ModelRetiredWarning, match="gpt-4o") as record:
+            await h.run(client.agents.create_version, "poster", model="gpt-4o")
+        assert all("gpt-image-2" not in str(w.message) for w in record)

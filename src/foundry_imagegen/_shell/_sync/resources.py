@@ -19,6 +19,7 @@ from ..._core import agents as core
 from ..._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject, _AgentList, _VersionList
 from ..._core.calls import ApiCall
 from ..._core.inputs import ImageInput, ResolvedImage
+from ..._core.plan import check_models
 from ..._core.tool import ImageGenerationTool
 from ..base import model_parser as _parser
 from ..disk import resolve_image
@@ -63,15 +64,20 @@ class Agents:
         metadata: Mapping[str, str] | None,
     ) -> ApiCall:
         defaults = self._context.defaults
-        return core.build_create_version(
+        resolved = ImageGenerationTool.coerce(tool).with_defaults(
+            image_deployment=defaults.image_deployment, deployment_models=defaults.deployment_models
+        )
+        call = core.build_create_version(
             self._url(),
             name,
             model=model or defaults.model or "",
-            tool=ImageGenerationTool.coerce(tool).with_defaults(image_deployment=defaults.image_deployment),
+            tool=resolved,
             instructions=instructions,
             description=description,
             metadata=metadata,
         )
+        check_models(resolved, model or defaults.model, defaults)
+        return call
 
     def create_version(
         self,
