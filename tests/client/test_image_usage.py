@@ -217,6 +217,7 @@ class TestClientModelChecks:
             await h.run(client.generate, "a fox")
             await h.run(client.generate, "a fox")
         assert [str(w.message).count("2026-10-23") for w in record] == [1]
+        assert record[0].filename.endswith("client_testkit.py")  # the caller of generate (h.run), not the SDK
 
     async def test_a_day_before_retirement_is_quiet_and_soon_warns(self, h):
         h.mock.post(PROJECT_URL).mock(return_value=ok_response())

@@ -272,3 +272,12 @@ def test_an_image_model_as_orchestrator_is_refused():
     with pytest.raises(ConfigurationError, match="orchestrator must be a chat model") as info:
         call(defaults)
     assert "model='gpt-image-2'" in str(info.value) and "Fix:" in str(info.value)
+
+
+def test_warnings_point_at_the_callers_line():
+    with pytest.warns(UnknownModelWarning) as record:
+        ImageGenerationTool(image_deployment="prod-x", size="2048x1152")
+    tool = ImageGenerationTool(output_format="webp")
+    with pytest.warns(DisputedRuleWarning) as later:
+        tool.with_defaults(image_deployment="gpt-image-2")
+    assert record[0].filename == __file__ and later[0].filename == __file__

@@ -7,7 +7,9 @@ checks take ``today`` from the caller, so the core never reads the clock.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ __all__ = [
     "lifecycle_status",
     "orchestrator_model",
     "reset_warnings",
+    "warn_at_caller",
     "warn_once",
 ]
 
@@ -816,9 +819,27 @@ def lifecycle_status(
 
 
 _WARNED: set[tuple[str, str, str]] = set()
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def warn_once(category: type[Warning], key: tuple[str, str], message: str, *, stacklevel: int = 2) -> bool:
+def warn_at_caller(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` pointing at the first frame outside this package and pydantic: the user's line.
+
+    A fixed ``stacklevel`` cannot do that, since the same check runs from a constructor, from
+    ``replace()`` and from a client call, each at another depth.
+    """
+    import pydantic  # already loaded by whoever validates a tool; only its location is needed
+
+    internal = (_PACKAGE_DIR, os.path.dirname(os.path.abspath(pydantic.__file__)))
+    frame = sys._getframe(0)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(internal):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def warn_once(category: type[Warning], key: tuple[str, str], message: str) -> bool:
     """Warn ``message`` once per process for ``key`` (model, reason) and category; True if it warned.
 
     The once-registry is the one piece of state the core keeps: warnings about a model are facts about
@@ -828,7 +849,7 @@ def warn_once(category: type[Warning], key: tuple[str, str], message: str, *, st
     if marker in _WARNED:
         return False
     _WARNED.add(marker)
-    warnings.warn(message, category, stacklevel=stacklevel + 1)
+    warn_at_caller(message, category)
     return True
 
 
@@ -844,7 +865,6 @@ def check_lifecycle(
     role: Literal["image", "orchestrator"],
     platform: Platform = "azure",
     deployment: str | None = None,
-    stacklevel: int = 2,
 ) -> LifecycleStatus | None:
     """Warn (once per process per model and reason) if model ``name`` is retired, retiring or unknown.
 
@@ -854,7 +874,6 @@ def check_lifecycle(
         role: ``"image"`` (the tool's model) or ``"orchestrator"`` (the chat model).
         platform: whose retirement schedule applies.
         deployment: the deployment name, when it differs from ``name`` (shown in the message).
-        stacklevel: passed to ``warnings.warn``.
 
     Returns the status, or None when the name is not in the catalog (then ``UnknownModelWarning``).
 
@@ -874,7 +893,6 @@ def check_lifecycle(
             f"{param}={name!r} is not a known {what} name, so its rules and retirement date could not be "
             f"checked. Fix: pass deployment_models={{{name!r}: '<model it runs, e.g. "
             f"{'gpt-image-2' if role == 'image' else 'gpt-5.1'}>'}} to the client.",
-            stacklevel=stacklevel + 1,
         )
         return None
     status = lifecycle_status(entry, today=today, platform=platform)
@@ -882,7 +900,7 @@ def check_lifecycle(
         via = f" (deployment {deployment!r})" if deployment and deployment != entry.name else ""
         category = ModelRetiredWarning if status.state == "retired" else ModelRetiringWarning
         message = status.message.replace(entry.name, f"{entry.name}{via}", 1)
-        warn_once(category, (entry.name, f"{platform}-{status.state}"), message, stacklevel=stacklevel + 1)
+        warn_once(category, (entry.name, f"{platform}-{status.state}"), message)
     return status
 
 

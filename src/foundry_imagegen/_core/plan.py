@@ -69,9 +69,9 @@ def check_models(tool: ImageGenerationTool, orchestrator: str | None, defaults: 
         return
     name, _ = catalog_target(tool)
     if name is not None:
-        check_lifecycle(name, today=defaults.today, role="image", deployment=tool.image_deployment, stacklevel=3)
+        check_lifecycle(name, today=defaults.today, role="image", deployment=tool.image_deployment)
     if chat:
-        check_lifecycle(chat, today=defaults.today, role="orchestrator", deployment=orchestrator, stacklevel=3)
+        check_lifecycle(chat, today=defaults.today, role="orchestrator", deployment=orchestrator)
 
 
 class AgentCache:

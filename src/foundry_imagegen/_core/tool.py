@@ -19,6 +19,7 @@ from .catalog import (
     ToolConfigWarning,
     UnknownModelWarning,
     image_model,
+    warn_at_caller,
 )
 from .constants import IMAGE_DEPLOYMENT_HEADER
 
@@ -504,13 +505,12 @@ class ImageGenerationTool(BaseModel):
         if entry is None:
             unchecked = [f"{field}={value!r}" for field, value in set_fields if not _universal(field, value, fmt)]
             if unchecked:
-                warnings.warn(
+                warn_at_caller(
                     f"{_model_param(data)}={name!r} is not a known image model name: its rules could not be "
                     f"checked, so {', '.join(unchecked)} {'was' if len(unchecked) == 1 else 'were'} not checked "
                     "locally. Fix: set image_model='<the model the deployment runs, e.g. gpt-image-2>' (or "
                     "deployment_models= on the client).",
                     UnknownModelWarning,
-                    stacklevel=4,
                 )
             return self
         for field, value in set_fields:
@@ -519,11 +519,10 @@ class ImageGenerationTool(BaseModel):
                 fact = _fact_of(entry, field)
                 why = "sources disagree" if verdict == "disputed" else "no source states this for the model"
                 note = f" ({fact.note})" if fact.note else ""
-                warnings.warn(
+                warn_at_caller(
                     f"{field}={value!r} on {entry.name}: {why}{note}, so it is sent as given and the service "
                     f"may refuse it. Fix: leave {field} unset if the call fails.",
                     DisputedRuleWarning,
-                    stacklevel=4,
                 )
         return self
 
