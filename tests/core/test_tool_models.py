@@ -281,3 +281,12 @@ def test_warnings_point_at_the_callers_line():
     with pytest.warns(DisputedRuleWarning) as later:
         tool.with_defaults(image_deployment="gpt-image-2")
     assert record[0].filename == __file__ and later[0].filename == __file__
+
+
+def test_custom_sizes_follow_the_model_rule_and_warn_where_unstated():
+    assert quiet(model="gpt-image-2.5-flare", size="2048x1152").size == "2048x1152"
+    loc, msg = refusal(model="gpt-image-2.5-flare", size="4096x2304")
+    assert loc == ("size",) and "gpt-image-2.5-flare size rules" in msg
+    # gpt-image-2.6: no source gives its custom sizes, so even an odd one is sent, with a warning.
+    with pytest.warns(DisputedRuleWarning, match="no source states"):
+        ImageGenerationTool(model="gpt-image-2.6-flare", size="4096x2304")

@@ -52,12 +52,6 @@ def _err(field: str, value: object, problem: str, fix: str) -> PydanticCustomErr
     )
 
 
-def model_family(name: str | None) -> str | None:
-    """The known image model family a model or deployment name belongs to, or None if unknown."""
-    entry = image_model(name)
-    return entry.family if entry else None
-
-
 Verdict = Literal["ok", "refuse", "disputed", "unstated"]
 
 
@@ -93,12 +87,7 @@ def _judge(entry: ImageModel, field: str, value: object, fmt: str | None) -> Ver
             return "refuse"
         verdict = _judge_choice(entry.transparent_formats, fmt or "png")
         return "unstated" if verdict == "refuse" and fmt in ("gif", "svg") else verdict
-    facts: dict[str, Fact[tuple[str, ...]]] = {
-        "quality": entry.qualities,
-        "output_format": entry.output_formats,
-        "input_fidelity": entry.input_fidelity,
-    }
-    return _judge_choice(facts[field], str(value))
+    return _judge_choice(_fact_of(entry, field), str(value))
 
 
 def _universal(field: str, value: object, fmt: str | None) -> bool:
@@ -114,22 +103,27 @@ def _takers(field: str, value: object, fmt: str | None) -> list[str]:
     return [name for name, entry in IMAGE_MODELS.items() if _judge(entry, field, value, fmt) == "ok"]
 
 
-def _target(data: Mapping[str, Any]) -> tuple[str | None, ImageModel | None]:
-    """The model the tool is checked against: ``image_model``, else a catalog ``model``, else the deployment."""
+def _target(data: Mapping[str, Any]) -> tuple[str, str | None, ImageModel | None]:
+    """The field, name and catalog entry a tool is checked against.
+
+    ``image_model``, else ``model`` when it is a catalog name, else ``image_deployment`` when it is one;
+    with none of those, the first name given and no entry (unknown); with no name at all, ``(_, None, None)``.
+    """
     explicit = data.get("image_model")
     if explicit:
-        return explicit, image_model(explicit)
-    names = [name for name in (data.get("model"), data.get("image_deployment")) if name]
-    for name in names:
+        return "image_model", explicit, image_model(explicit)
+    named = [(field, data.get(field)) for field in ("model", "image_deployment") if data.get(field)]
+    for field, name in named:
         entry = image_model(name)
         if entry is not None:
-            return name, entry
-    return (names[0], None) if names else (None, None)
+            return field, name, entry
+    return named[0] + (None,) if named else ("image_deployment", None, None)
 
 
 def catalog_target(tool: ImageGenerationTool) -> tuple[str | None, ImageModel | None]:
     """The name a tool is checked against and its catalog entry (None when the catalog lacks it)."""
-    return _target(tool.__dict__)
+    _, name, entry = _target(tool.__dict__)
+    return name, entry
 
 
 def _refusal(field: str, value: object, entry: ImageModel, fmt: str | None) -> PydanticCustomError:
@@ -165,7 +159,7 @@ def _refusal(field: str, value: object, entry: ImageModel, fmt: str | None) -> P
             f"is not supported by {entry.name} (it takes {takes})",
             f"leave input_fidelity unset (None is never sent){elsewhere}",
         )
-    fact = {"quality": entry.qualities, "output_format": entry.output_formats}[field]
+    fact = _fact_of(entry, field)
     doubtful = [item for item in fact.disputed or () if item not in fact.value]
     disputed = f"; sources disagree on {_choices(tuple(doubtful))}" if doubtful else ""
     return _err(
@@ -190,12 +184,6 @@ def _fact_of(entry: ImageModel, field: str) -> Fact[Any]:
 
 def _format_shown(info: ValidationInfo) -> str:
     return str(info.data.get("output_format") or "png (the default)")
-
-
-def _model_param(data: Mapping[str, Any]) -> str:
-    if data.get("image_model"):
-        return "image_model"
-    return "model" if data.get("model") and image_model(data.get("model")) else "image_deployment"
 
 
 class InputImageMask(BaseModel):
@@ -472,17 +460,18 @@ class ImageGenerationTool(BaseModel):
                 f"use one of {', '.join(FIXED_SIZES)}, 'auto', or WIDTHxHEIGHT for gpt-image-2",
             )
         cls._against_catalog("size", value, info)
-        _, entry = _target(info.data)
-        rule = entry.custom_sizes.value if entry is not None else None
-        if rule is not None:
-            problems = rule.problems(int(match.group(1)), int(match.group(2)))
-            if problems:
-                raise _err(
-                    "size",
-                    value,
-                    f"breaks the {entry.name if entry else ''} size rules: " + "; ".join(problems),
-                    "pick e.g. 1024x1024, 1536x864 or 2048x1152",
-                )
+        _, _, entry = _target(info.data)
+        # An unstated rule (no source gives the model's custom sizes) only warns, after validation.
+        if entry is None or entry.custom_sizes.value is None or not entry.custom_sizes.stated:
+            return value
+        problems = entry.custom_sizes.value.problems(int(match.group(1)), int(match.group(2)))
+        if problems:
+            raise _err(
+                "size",
+                value,
+                f"breaks the {entry.name} size rules: " + "; ".join(problems),
+                "pick e.g. 1024x1024, 1536x864 or 2048x1152",
+            )
         return value
 
     @classmethod
@@ -490,14 +479,14 @@ class ImageGenerationTool(BaseModel):
         # Refusals only; the doubts (unknown model, disputed or unstated facts) warn after validation.
         if value is None:
             return
-        _, entry = _target(info.data)
+        _, _, entry = _target(info.data)
         if entry is not None and _judge(entry, field, value, info.data.get("output_format")) == "refuse":
             raise _refusal(field, value, entry, info.data.get("output_format"))
 
     @model_validator(mode="after")
     def _warn_doubts(self) -> ImageGenerationTool:
         data = self.__dict__
-        name, entry = _target(data)
+        param, name, entry = _target(data)
         if name is None:
             return self  # no model named yet: the client checks once it fills in the deployment
         fmt = self.output_format
@@ -506,7 +495,7 @@ class ImageGenerationTool(BaseModel):
             unchecked = [f"{field}={value!r}" for field, value in set_fields if not _universal(field, value, fmt)]
             if unchecked:
                 warn_at_caller(
-                    f"{_model_param(data)}={name!r} is not a known image model name: its rules could not be "
+                    f"{param}={name!r} is not a known image model name: its rules could not be "
                     f"checked, so {', '.join(unchecked)} {'was' if len(unchecked) == 1 else 'were'} not checked "
                     "locally. Fix: set image_model='<the model the deployment runs, e.g. gpt-image-2>' (or "
                     "deployment_models= on the client).",
