@@ -159,6 +159,7 @@ class TestImageCallFields:
         with pytest.raises(ContentFilterError) as info:
             await h.run(h.client().generate, "a fox")
         assert info.value.moderation_stage == stage and info.value.categories == ("violence",)
+        assert info.value.body["id"] == "ig_1"  # the whole item stays on the error
         assert f"{stage.capitalize()} moderation" in info.value.hint
 
     async def test_an_http_moderation_error_keeps_its_stage(self, h):

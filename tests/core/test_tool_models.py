@@ -290,3 +290,11 @@ def test_custom_sizes_follow_the_model_rule_and_warn_where_unstated():
     # gpt-image-2.6: no source gives its custom sizes, so even an odd one is sent, with a warning.
     with pytest.warns(DisputedRuleWarning, match="no source states"):
         ImageGenerationTool(model="gpt-image-2.6-flare", size="4096x2304")
+
+
+def test_an_orchestrator_no_source_vouches_for_warns_once():
+    defaults = CallDefaults(model="gpt-6-sol", image_deployment="gpt-image-2", today=TODAY)
+    with pytest.warns(UnknownModelWarning, match="can host the image tool") as record:
+        call(defaults)
+        call(defaults)
+    assert len([w for w in record if "can host" in str(w.message)]) == 1

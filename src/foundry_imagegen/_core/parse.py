@@ -359,7 +359,9 @@ def result_from_response(
         blocked = next((call for call in failed if call.error is not None), None)
         if blocked is not None and blocked.error is not None:
             # The item's own error says why (a moderation block names its stage): raise that, typed.
-            raise error_from_payload(blocked.error.model_dump(), status=status, request_id=request_id, body=None)
+            raise error_from_payload(
+                blocked.error.model_dump(), status=status, request_id=request_id, body=blocked.model_dump(mode="json")
+            )
         if failed:
             raise GenerationFailedError(
                 f"the image generation call {failed[0].id} failed without an image",

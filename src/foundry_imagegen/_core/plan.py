@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
 from .calls import InputLike, ResponsesRequest
-from .catalog import check_lifecycle, image_model
+from .catalog import UnknownModelWarning, check_lifecycle, image_model, orchestrator_model, warn_once
 from .request import build_responses_request, check_agent_tool, with_images
 from .tool import ImageGenerationTool, catalog_target
 
@@ -72,6 +72,15 @@ def check_models(tool: ImageGenerationTool, orchestrator: str | None, defaults: 
         check_lifecycle(name, today=defaults.today, role="image", deployment=tool.image_deployment)
     if chat:
         check_lifecycle(chat, today=defaults.today, role="orchestrator", deployment=orchestrator)
+        host = orchestrator_model(chat)
+        if host is not None and host.supports_image_tool.value is None:
+            warn_once(
+                UnknownModelWarning,
+                (host.name, "image-tool-support"),
+                f"model={orchestrator!r}: no source says whether {host.name} can host the image tool, so this "
+                "was not checked (an orchestrator that cannot answers 400 \"Hosted tool 'image_generation' is "
+                'not supported"). Fix: if it fails, use a gpt-5-family deployment such as gpt-5.1.',
+            )
 
 
 class AgentCache:
