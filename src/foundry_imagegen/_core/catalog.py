@@ -819,7 +819,7 @@ def lifecycle_status(
 
 
 _WARNED: set[tuple[str, str, str]] = set()
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(__file__))
 
 
 def warn_at_caller(message: str, category: type[Warning]) -> None:
@@ -830,7 +830,7 @@ def warn_at_caller(message: str, category: type[Warning]) -> None:
     """
     import pydantic  # already loaded by whoever validates a tool; only its location is needed
 
-    internal = (_PACKAGE_DIR, os.path.dirname(os.path.abspath(pydantic.__file__)))
+    internal = (_PACKAGE_DIR, os.path.dirname(pydantic.__file__))
     frame = sys._getframe(0)
     level = 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(internal):
