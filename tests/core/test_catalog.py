@@ -185,3 +185,14 @@ def test_custom_size_rule_problems():
 def test_the_public_module_exports_what_it_lists():
     for name in models.__all__:
         assert hasattr(models, name), name
+
+
+def test_replacements_name_their_source_or_none_when_the_sdk_suggests_them():
+    assert IMAGE_MODELS["gpt-image-1"].lifecycle["openai"].replacement_source is None
+    assert IMAGE_MODELS["gpt-image-1"].lifecycle["azure"].replacement_source is None
+    assert ORCHESTRATOR_MODELS["o3"].lifecycle["azure"].replacement == "gpt-5.6-sol"
+    assert (
+        ORCHESTRATOR_MODELS["o3"].lifecycle["azure"].replacement_source is models.SOURCES["azure-retirements-2026-09"]
+    )
+    mini = IMAGE_MODELS["gpt-image-1-mini"].lifecycle["openai"]
+    assert mini.replacement_source is models.SOURCES["openai-deprecations"]

@@ -435,14 +435,16 @@ def _openai(
     replacement: str | None = None,
     source: Source = OPENAI_DEPRECATIONS,
     note: str | None = None,
+    suggested: bool = False,
 ) -> Lifecycle:
+    # suggested: the replacement is this SDK's own suggestion, not the source's.
     claims = (RetirementClaim(retires, source, "Deprecated" if retires else "Active"),)
     return Lifecycle(
         "openai",
         available,
         claims,
         replacement=replacement,
-        replacement_source=source if replacement else None,
+        replacement_source=source if replacement and not suggested else None,
         note=note,
     )
 
@@ -466,7 +468,7 @@ _IMAGE_LIST = (
         fidelity=Fact(("high", "low"), (OPENAI_TYPES,)),
         lifecycle={
             "azure": _azure(_D(2025, 4, 15), *_both(_D(2026, 10, 23), "Preview"), replacement="gpt-image-2"),
-            "openai": _openai(None, _D(2026, 10, 23), source=OPENAI_TYPES, replacement="gpt-image-2"),
+            "openai": _openai(None, _D(2026, 10, 23), source=OPENAI_TYPES, replacement="gpt-image-2", suggested=True),
         },
     ),
     _image_1_series(
