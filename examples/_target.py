@@ -2,7 +2,9 @@
 
 Set AZURE_AI_PROJECT_ENDPOINT (or AZURE_OPENAI_ENDPOINT), AZURE_AI_MODEL_DEPLOYMENT_NAME and
 IMAGE_GENERATION_MODEL_DEPLOYMENT_NAME (plus AZURE_OPENAI_API_KEY, or sign in for DefaultAzureCredential)
-to run them against Azure.
+to run them against Azure. Pick current models: a gpt-5-family orchestrator deployment (e.g. gpt-5.1 or
+gpt-5.5) and a gpt-image-2 or gpt-image-1-mini deployment; `foundry_imagegen.models` lists what is in date.
+If your deployment names differ from the model names, pass deployment_models={"<deployment>": "<model>"}.
 """
 
 from __future__ import annotations
@@ -26,6 +28,6 @@ def endpoint_settings() -> Iterator[dict[str, str]]:
         yield {
             "endpoint": emulator.endpoint,
             "api_key": "emulator",
-            "model": "gpt-4.1",
-            "image_deployment": "gpt-image-1",
+            "model": "gpt-5",  # in date on Azure, and served by the emulator
+            "image_deployment": "gpt-image-2",
         }

@@ -9,6 +9,9 @@ with endpoint_settings() as settings, FoundryClient.from_env(**settings) as clie
     try:
         result = client.generate("a red fox in fresh snow, morning light", tool=tool)
     except ContentFilterError as exc:
-        raise SystemExit(f"blocked by content filtering: {exc.hint}") from exc
+        # moderation_stage says whether the prompt ("input") or the picture ("output") was blocked.
+        raise SystemExit(f"blocked by {exc.moderation_stage or 'content'} moderation: {exc.hint}") from exc
     path = result.save("out/fox.png", overwrite=True)
     print(f"saved {path} ({result.image.width}x{result.image.height}); revised prompt: {result.revised_prompt}")
+    usage = result.image_usage  # the image model's tokens, billed apart from result.usage (the orchestrator's)
+    print(f"image tokens: {usage.total_tokens if usage else 'not reported'}")

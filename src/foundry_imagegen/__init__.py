@@ -15,6 +15,14 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject
     from ._core.calls import CLIENT_DEFAULT, ClientDefault, ResponsesRequest, ToolChoice
+    from ._core.catalog import (
+        DisputedRuleWarning,
+        ModelCatalogWarning,
+        ModelLifecycleWarning,
+        ModelRetiredWarning,
+        ModelRetiringWarning,
+        UnknownModelWarning,
+    )
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
     from ._core.inputs import FileId, ImageInput, MaskWarning, ResolvedImage
     from ._core.results import (
@@ -30,7 +38,7 @@ if TYPE_CHECKING:
     )
     from ._core.retry import RetryPolicy
     from ._core.stream import IncompleteStreamWarning, StreamProcessor
-    from ._core.tool import ImageGenerationTool, InputImageMask, ToolConfigWarning
+    from ._core.tool import ImageGenerationTool, InputImageMask, SvgOptions, SvgReasoning, ToolConfigWarning
     from ._shell._async.client import AsyncFoundryClient
     from ._shell._async.resources import AsyncAgents, AsyncFiles
     from ._shell._async.stream import AsyncImageStream
@@ -84,6 +92,7 @@ __all__ = [
     "ConfigurationError",
     "ContentFilterError",
     "DeploymentNotFoundError",
+    "DisputedRuleWarning",
     "FileId",
     "FileObject",
     "Files",
@@ -104,6 +113,10 @@ __all__ = [
     "MaskWarning",
     "MessageItem",
     "MissingImageDeploymentError",
+    "ModelCatalogWarning",
+    "ModelLifecycleWarning",
+    "ModelRetiredWarning",
+    "ModelRetiringWarning",
     "NoImageGeneratedError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -117,9 +130,12 @@ __all__ = [
     "ServiceError",
     "StreamError",
     "StreamProcessor",
+    "SvgOptions",
+    "SvgReasoning",
     "ToolChoice",
     "ToolConfigWarning",
     "TruncatedStreamError",
+    "UnknownModelWarning",
     "UnknownOutputItem",
     "Usage",
     "__version__",
@@ -130,6 +146,14 @@ __all__ = [
 # machinery, asyncio and friends load only when a program touches what needs them.
 _LAZY: dict[str, str] = {
     "CLIENT_DEFAULT": "._core.calls",
+    "DisputedRuleWarning": "._core.catalog",
+    "ModelCatalogWarning": "._core.catalog",
+    "ModelLifecycleWarning": "._core.catalog",
+    "ModelRetiredWarning": "._core.catalog",
+    "ModelRetiringWarning": "._core.catalog",
+    "UnknownModelWarning": "._core.catalog",
+    "SvgOptions": "._core.tool",
+    "SvgReasoning": "._core.tool",
     "ClientDefault": "._core.calls",
     "Agent": "._core.agents",
     "AgentDeletion": "._core.agents",

@@ -33,7 +33,7 @@ one-line ``hint`` drawn from the service's own troubleshooting advice. Secrets n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "APIConnectionError",
@@ -87,7 +87,7 @@ class MissingImageDeploymentError(ConfigurationError):
 
     Example::
 
-        ImageGenerationTool().headers()  # raises: set deployment="gpt-image-1"
+        ImageGenerationTool().headers()  # raises: set deployment="gpt-image-2"
     """
 
 
@@ -199,12 +199,12 @@ class ImageDeploymentError(BadRequestError):
 
     Example::
 
-        ImageGenerationTool(image_deployment="gpt-image-1")  # the name of your image deployment
+        ImageGenerationTool(image_deployment="gpt-image-2")  # the name of your image deployment
     """
 
     default_hint = (
         "Pass ImageGenerationTool(image_deployment=...) or FoundryClient(image_deployment=...) with the exact "
-        "name of an image model deployment (e.g. gpt-image-1) in this resource; it is sent as the "
+        "name of an image model deployment (e.g. gpt-image-2) in this resource; it is sent as the "
         "x-ms-oai-image-generation-deployment header; the orchestrator model must be another deployment."
     )
 
@@ -233,7 +233,7 @@ class PermissionDeniedError(ServiceError):
 
     default_hint = (
         "The identity lacks a role on this resource (Foundry User / Cognitive Services OpenAI User), "
-        "or gpt-image-1 access has not been approved for the subscription."
+        "or access to a limited-access model (the gpt-image-1 series) has not been approved for the subscription."
     )
 
 
@@ -253,7 +253,7 @@ class DeploymentNotFoundError(NotFoundError):
 
     Example::
 
-        FoundryClient(endpoint, credential=cred, model="gpt-4.1")  # a deployment name, not a model id
+        FoundryClient(endpoint, credential=cred, model="gpt-5.1")  # a deployment name, not a model id
     """
 
     default_hint = (
@@ -301,21 +301,43 @@ class ServerError(ServiceError):
 class ContentFilterError(ServiceError):
     """The prompt or image was blocked by content filtering or moderation. Never retried.
 
-    ``categories`` names the filters that fired, when the service said.
+    ``categories`` names the filters that fired, when the service said. ``moderation_stage`` says
+    whether the input (prompt, input images) or the output (the generated image) was blocked:
+    ``"input"``, ``"output"``, ``"unknown"``, or None when the service did not say.
 
     Example::
 
-        except ContentFilterError as exc: print(exc.categories)
+        except ContentFilterError as exc: print(exc.moderation_stage, exc.categories)
     """
 
     default_hint = (
         "Content filtering blocked the request: rephrase the prompt. Moderation can block benign prompts "
         "occasionally; repeated blocked requests can get a resource suspended, so do not loop on them."
     )
+    _stage_hints: ClassVar[dict[str, str]] = {
+        "input": (
+            "Input moderation blocked the prompt or an input image before anything was generated: rephrase "
+            "the prompt or change the input image. Do not loop on blocked requests."
+        ),
+        "output": (
+            "Output moderation blocked the generated image: the prompt passed, but the picture it produced "
+            "did not. Rephrase towards a different image. Do not loop on blocked requests."
+        ),
+    }
 
-    def __init__(self, message: str, *, categories: tuple[str, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        categories: tuple[str, ...] = (),
+        moderation_stage: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if moderation_stage in self._stage_hints and "hint" not in kwargs:
+            kwargs["hint"] = self._stage_hints[moderation_stage]
         super().__init__(message, **kwargs)
         self.categories = categories
+        self.moderation_stage = moderation_stage
 
     @property
     def retryable(self) -> bool:

@@ -57,4 +57,11 @@ def test_bash_completes_commands_actions_and_choices() -> None:
 
     assert complete("gen") == ["generate"]
     assert complete("emulator", "") == ["start", "status", "stop"]
-    assert complete("generate", "--quality", "") == ["low", "medium", "high", "auto"]
+    assert complete("generate", "--quality", "") == [
+        "low",
+        "medium",
+        "high",
+        "xhigh",
+        "max",
+        "auto",
+    ]  # xhigh, max: gpt-image-2.5+

@@ -183,8 +183,10 @@ def test_sdk_warnings_print_as_one_line_in_flag_terms(tmp_path: Path) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")  # as outside pytest, which turns warnings into errors
-        code, _, err = run("generate", "x", "-o", str(tmp_path / "x.png"), "--emulator", "-q", "--size", "999x999")
-    assert code == 2
-    first = err.splitlines()[0]
-    assert first.startswith("warning: size='999x999': custom sizes work only on gpt-image-2")
-    assert "Pass --image-model gpt-image-2" in first and "Set model=" not in err and ".py:" not in err
+        code, _, err = run(
+            "generate", "x", "-o", str(tmp_path / "x.png"), "--emulator", "-q", "--image-deployment", "my-images"
+        )
+    assert code == 4  # the emulator has no deployment of that name
+    warned = [line for line in err.splitlines() if line.startswith("warning: image_deployment='my-images'")]
+    assert warned and all("Fix: pass --image-model <the model" in line for line in warned), err
+    assert "image_model=" not in err and "deployment_models=" not in err and ".py:" not in err

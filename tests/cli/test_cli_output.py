@@ -51,8 +51,9 @@ def test_output_format_conflict_says_how_to_fix() -> None:
     message = str(info.value)
     assert "-o out/fox.jpg names a jpeg file but --format asks for png" in message
     assert "Fix: drop --format" in message and "fox.png" in message
-    with pytest.raises(ConfigurationError, match=r"not gif\. Fix: name the file fox\.png"):
-        output_format("fox.gif", None)
+    with pytest.raises(ConfigurationError, match=r"not bmp\. Fix: name the file fox\.png"):
+        output_format("fox.bmp", None)
+    assert output_format("fox.gif", None) == "gif"  # an output format since gpt-image-2.6
 
 
 def test_jpg_name_asks_for_jpeg(tmp_path: Path, foundry_emulator: Emulator) -> None:

@@ -192,7 +192,7 @@ def create(**changes: object):
 
 def test_create_version_refuses_no_model():
     for model in ("", None):
-        with pytest.raises(ConfigurationError, match=r"orchestrator \(chat\) model.*Fix: model='gpt-4.1'"):
+        with pytest.raises(ConfigurationError, match=r"orchestrator \(chat\) model.*Fix: model='gpt-5.1'"):
             create(model=model)
 
 

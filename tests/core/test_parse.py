@@ -131,7 +131,7 @@ def test_no_image_error_keeps_the_text() -> None:
 
 @pytest.mark.parametrize(
     "result_value",
-    ["not base64!!", base64.b64encode(b"GIF89a not ours").decode()],
+    ["not base64!!", base64.b64encode(b"BM6 a bitmap, not ours").decode()],
 )
 def test_corrupt_images_are_typed(result_value: str) -> None:
     item = {"type": "image_generation_call", "id": "ig_9", "status": "completed", "result": result_value}

@@ -119,7 +119,7 @@ def test_transparent_needs_alpha() -> None:
 
 def test_enum_fields_list_the_choices() -> None:
     [(loc, msg)] = errors(quality="ultra")
-    assert loc == ("quality",) and "'low', 'medium', 'high' or 'auto'" in msg
+    assert loc == ("quality",) and "'low', 'medium', 'high', 'xhigh', 'max' or 'auto'" in msg
 
 
 def test_unknown_field_is_refused() -> None:
@@ -172,11 +172,13 @@ def test_custom_size_on_unknown_model_warns_but_passes() -> None:
 
 
 def test_input_fidelity_not_on_mini() -> None:
+    # gpt-image-1-mini takes only 'low' (and the sources disagree on that); 'high' is refused.
     assert errors(model="gpt-image-1-mini", input_fidelity="high") == [
         (
             ("input_fidelity",),
-            "input_fidelity='high' is not supported by gpt-image-1-mini. Fix: leave input_fidelity "
-            "unset, or use gpt-image-1, gpt-image-1.5 or later",
+            "input_fidelity='high' is not supported by gpt-image-1-mini (it takes only 'low', and sources "
+            "disagree even on that). Fix: leave input_fidelity unset (None is never sent), or a deployment "
+            "of gpt-image-1, gpt-image-1.5",
         )
     ]
     ImageGenerationTool(model="gpt-image-1", input_fidelity="high")

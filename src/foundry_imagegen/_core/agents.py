@@ -73,7 +73,7 @@ class AgentVersion(_Lenient):
 
     Example::
 
-        version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        version = client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
         version.version, version.image_tool
     """
 
@@ -205,7 +205,7 @@ def build_create_version(
     validate_agent_name(name)
     if not model:
         raise ConfigurationError(
-            "model=None: an agent needs the orchestrator (chat) model deployment. Fix: model='gpt-4.1'"
+            "model=None: an agent needs the orchestrator (chat) model deployment. Fix: model='gpt-5.1'"
         )
     if tool.image_deployment is None:
         tool.headers()  # raises MissingImageDeploymentError with the fix

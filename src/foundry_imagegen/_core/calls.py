@@ -38,7 +38,7 @@ class ResponsesRequest:
 
     Example::
 
-        req = ImageGenerationTool(image_deployment="gpt-image-1").build_request("a cat", model="gpt-4.1")
+        req = ImageGenerationTool(image_deployment="gpt-image-2").build_request("a cat", model="gpt-5.1")
         client.create_response(req)
     """
 

@@ -7,13 +7,30 @@ import binascii
 import struct
 from typing import Literal
 
-__all__ = ["ImageFormat", "decode_base64_image", "image_dimensions", "sniff_format"]
+__all__ = ["MIME_TYPES", "ImageFormat", "decode_base64_image", "image_dimensions", "sniff_format"]
 
-ImageFormat = Literal["png", "jpeg", "webp"]
+ImageFormat = Literal["png", "jpeg", "webp", "gif", "svg"]
 
-_EXTENSIONS: dict[str, ImageFormat] = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
-_CANONICAL = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
-_OTHER_IMAGE_EXTENSIONS = {".gif", ".bmp", ".tif", ".tiff", ".heic", ".avif"}
+_EXTENSIONS: dict[str, ImageFormat] = {
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".webp": "webp",
+    ".gif": "gif",
+    ".svg": "svg",
+}
+_CANONICAL = {"png": ".png", "jpeg": ".jpg", "webp": ".webp", "gif": ".gif", "svg": ".svg"}
+_OTHER_IMAGE_EXTENSIONS = {".bmp", ".tif", ".tiff", ".heic", ".avif"}
+MIME_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "svg": "image/svg+xml",
+}
+
+# SVG is text: after an optional BOM, whitespace, an XML declaration, comments or a doctype, <svg follows.
+_SVG_HEAD = 1024
 
 
 def sniff_format(data: bytes) -> ImageFormat | None:
@@ -22,6 +39,8 @@ def sniff_format(data: bytes) -> ImageFormat | None:
     Example::
 
         sniff_format(b"\\x89PNG\\r\\n\\x1a\\n...")  # 'png'
+        sniff_format(b"GIF89a...")                 # 'gif'
+        sniff_format(b'<?xml version="1.0"?><svg ...')  # 'svg'
     """
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
@@ -29,7 +48,18 @@ def sniff_format(data: bytes) -> ImageFormat | None:
         return "jpeg"
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if _looks_like_svg(data):
+        return "svg"
     return None
+
+
+def _looks_like_svg(data: bytes) -> bool:
+    head = data[:_SVG_HEAD].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not head.startswith(b"<"):
+        return False
+    return b"<svg" in head.lower()
 
 
 def image_dimensions(data: bytes, fmt: ImageFormat | None = None) -> tuple[int, int] | None:
@@ -48,6 +78,9 @@ def image_dimensions(data: bytes, fmt: ImageFormat | None = None) -> tuple[int, 
             return _jpeg_dimensions(data)
         if fmt == "webp":
             return _webp_dimensions(data)
+        if fmt == "gif" and len(data) >= 10:
+            width, height = struct.unpack("<HH", data[6:10])
+            return int(width), int(height)
     except struct.error:
         return None
     return None

@@ -133,7 +133,7 @@ def _from_bytes(data: bytes, *, param: str, name: str) -> ResolvedImage:
             "downscale it or save it as JPEG"
         )
     fmt = sniff_format(data)
-    if fmt is None:
+    if fmt not in ("png", "jpeg", "webp"):  # GIF and SVG are outputs only
         raise ConfigurationError(
             f"{param} ({name}) is not a PNG, JPEG or WebP image (magic bytes {data[:8]!r}). Fix: convert it to "
             "one of those formats"

@@ -92,6 +92,17 @@ def _filter_categories(inner: object) -> tuple[str, ...]:
     return tuple(sorted(hits))
 
 
+def _moderation_details(payload: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    # openai-style moderation_details: {categories: [...], moderation_stage: input|output|unknown}
+    details = payload.get("moderation_details")
+    if not isinstance(details, Mapping):
+        return None, ()
+    stage = details.get("moderation_stage")
+    categories = details.get("categories")
+    named = tuple(str(c) for c in categories) if isinstance(categories, list) else ()
+    return (str(stage) if isinstance(stage, str) else None), named
+
+
 def _is_content_filter(code: str | None, inner: object) -> bool:
     if code and code.lower() in CONTENT_FILTER_CODES:
         return True
@@ -128,7 +139,9 @@ def error_from_payload(
         "should_retry": should_retry,
     }
     if _is_content_filter(code, inner):
-        return ContentFilterError(message, categories=_filter_categories(inner), **common)
+        stage, named = _moderation_details(payload)
+        categories = _filter_categories(inner) or named
+        return ContentFilterError(message, categories=categories, moderation_stage=stage, **common)
     if IMAGE_DEPLOYMENT_HEADER in message:
         return ImageDeploymentError(message, **common)
     if error_type == "image_generation_user_error" and param == "model":
@@ -153,8 +166,8 @@ def error_from_payload(
         return BadRequestError(
             message,
             hint=(
-                "This orchestrator model cannot host the image tool: use a deployment of gpt-4o, gpt-4.1 "
-                "(mini/nano), o3 or the gpt-5 series as model=."
+                "This orchestrator model cannot host the image tool: use a deployment of a gpt-5-family model "
+                "(gpt-5.1, gpt-5.5; see foundry_imagegen.models.current_orchestrators) as model=."
             ),
             **common,
         )
@@ -281,8 +294,12 @@ def decode_image(
     requested_format: str | None = None,
     partial_index: int | None = None,
     request_id: str | None = None,
+    call: ImageGenerationCall | None = None,
 ) -> GeneratedImage:
-    """Decode one base64 image; corrupt base64 or bytes of no known format raise ``InvalidResponseError``."""
+    """Decode one base64 image; corrupt base64 or bytes of no known format raise ``InvalidResponseError``.
+
+    ``call`` is the item a final image came from: its reported fields are copied onto the image.
+    """
     try:
         data = decode_base64_image(encoded)
     except ValueError as exc:
@@ -290,7 +307,7 @@ def decode_image(
     fmt = sniff_format(data)
     if fmt is None:
         raise InvalidResponseError(
-            f"image {item_id}: {len(data)} bytes that are not PNG, JPEG or WebP", request_id=request_id
+            f"image {item_id}: {len(data)} bytes that are not PNG, JPEG, WebP, GIF or SVG", request_id=request_id
         )
     return GeneratedImage(
         id=item_id,
@@ -300,6 +317,11 @@ def decode_image(
         revised_prompt=revised_prompt,
         requested_format=requested_format,
         partial_index=partial_index,
+        quality=call.quality if call else None,
+        background=call.background if call else None,
+        output_format=call.output_format if call else None,
+        action=call.action if call else None,
+        call=call,
     )
 
 
@@ -329,10 +351,17 @@ def result_from_response(
                     revised_prompt=call.revised_prompt,
                     requested_format=requested_format or call.output_format,
                     request_id=request_id,
+                    call=call,
                 )
             )
     if require_image and not images:
         common: dict[str, Any] = {"status": status, "request_id": request_id, "body": None}
+        blocked = next((call for call in failed if call.error is not None), None)
+        if blocked is not None and blocked.error is not None:
+            # The item's own error says why (a moderation block names its stage): raise that, typed.
+            raise error_from_payload(
+                blocked.error.model_dump(), status=status, request_id=request_id, body=blocked.model_dump(mode="json")
+            )
         if failed:
             raise GenerationFailedError(
                 f"the image generation call {failed[0].id} failed without an image",

@@ -7,13 +7,15 @@ every choice is made here, so both shells make it the same way and tests need no
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
 from .calls import InputLike, ResponsesRequest
+from .catalog import UnknownModelWarning, check_lifecycle, image_model, orchestrator_model, warn_once
 from .request import build_responses_request, check_agent_tool, with_images
-from .tool import ImageGenerationTool
+from .tool import ImageGenerationTool, catalog_target
 
 if TYPE_CHECKING:
     from .agents import AgentReference, AgentVersion
@@ -23,6 +25,7 @@ __all__ = [
     "AgentCache",
     "CallDefaults",
     "check_before_io",
+    "check_models",
     "needs_agent_lookup",
     "prepare_request",
     "with_pending_uploads",
@@ -34,11 +37,50 @@ PENDING_UPLOAD = "pending-upload"
 
 @dataclass(frozen=True)
 class CallDefaults:
-    """What the client fills in when a call leaves it out."""
+    """What the client fills in when a call leaves it out.
+
+    ``deployment_models`` maps deployment names to the catalog models they run; ``today`` is the shell's
+    date for the lifecycle checks (None: no lifecycle check, as in pure core use).
+    """
 
     model: str | None
     image_deployment: str | None
     agent_field: str = "agent_reference"
+    deployment_models: Mapping[str, str] = field(default_factory=dict)
+    today: date | None = None
+
+
+def check_models(tool: ImageGenerationTool, orchestrator: str | None, defaults: CallDefaults) -> None:
+    """The catalog checks a call makes once its deployments are known: pairing, then lifecycle warnings.
+
+    An image model named as the orchestrator is refused (it cannot call tools). With ``defaults.today``
+    set, a retired or soon-retiring model warns, and so does a name the catalog does not know (once per
+    process each).
+    """
+    chat = defaults.deployment_models.get(orchestrator, orchestrator) if orchestrator else None
+    as_image = image_model(chat) if chat else None
+    if as_image is not None:
+        raise ConfigurationError(
+            f"model={orchestrator!r} is the image model {as_image.name!r} (by name or deployment_models), "
+            "but the orchestrator must be a chat model that calls the image tool. Fix: model='<chat deployment, "
+            "e.g. gpt-5.1>' and pass the image model as image_deployment="
+        )
+    if defaults.today is None:
+        return
+    name, _ = catalog_target(tool)
+    if name is not None:
+        check_lifecycle(name, today=defaults.today, role="image", deployment=tool.image_deployment)
+    if chat:
+        check_lifecycle(chat, today=defaults.today, role="orchestrator", deployment=orchestrator)
+        host = orchestrator_model(chat)
+        if host is not None and host.supports_image_tool.value is None:
+            warn_once(
+                UnknownModelWarning,
+                (host.name, "image-tool-support"),
+                f"model={orchestrator!r}: no source says whether {host.name} can host the image tool, so this "
+                "was not checked (an orchestrator that cannot answers 400 \"Hosted tool 'image_generation' is "
+                'not supported"). Fix: if it fails, use a gpt-5-family deployment such as gpt-5.1.',
+            )
 
 
 class AgentCache:
@@ -134,7 +176,9 @@ def prepare_request(
         and agent_tool.image_deployment
     ):
         resolved = resolved.replace(image_deployment=agent_tool.image_deployment)
-    resolved = resolved.with_defaults(image_deployment=defaults.image_deployment)
+    resolved = resolved.with_defaults(
+        image_deployment=defaults.image_deployment, deployment_models=defaults.deployment_models
+    )
     if mask is not None:
         resolved = resolved.replace(input_image_mask=mask.mask_param())
     if force_image is None:
@@ -152,6 +196,7 @@ def prepare_request(
         agent=agent,
         agent_field=defaults.agent_field,
     )
+    check_models(resolved, None if agent is not None else (model or defaults.model), defaults)
     return request, agent_tool if agent is not None and agent_tool is not None else resolved
 
 

@@ -117,7 +117,7 @@ def build_responses_request(
 
     Example::
 
-        build_responses_request(tool, "a cat", model="gpt-4.1", tool_choice="image_generation")
+        build_responses_request(tool, "a cat", model="gpt-5.1", tool_choice="image_generation")
     """
     headers = tool.headers()
     if agent is not None:
@@ -137,17 +137,18 @@ def build_responses_request(
     if not model:
         raise ConfigurationError(
             f"model={model!r}: a direct call needs the orchestrator (chat) model deployment that decides to "
-            "call the image tool. Fix: pass model='gpt-4.1' (your deployment's name), set "
+            "call the image tool. Fix: pass model='gpt-5.1' (your deployment's name), set "
             "FoundryClient(model=...), or set AZURE_AI_MODEL_DEPLOYMENT_NAME for from_env()"
         )
     if model == tool.image_deployment:
         raise ConfigurationError(
             f"model={model!r} is also the image deployment. The orchestrator must be a chat model "
             "deployment different from the image model deployment. Fix: model='<chat deployment, e.g. "
-            f"gpt-4.1>' and keep image_deployment={tool.image_deployment!r} for images"
+            f"gpt-5.1>' and keep image_deployment={tool.image_deployment!r} for images"
         )
     param = tool.to_param()
-    if stream and tool.partial_images is None:
+    if stream and tool.partial_images is None and tool.output_format != "gif":
+        # GIF output has no partial images, so the service's "non-zero partials" rule cannot apply to it.
         param["partial_images"] = STREAM_DEFAULT_PARTIAL_IMAGES
     return _request(
         {"model": model},
@@ -209,7 +210,9 @@ def check_agent_tool(tool: ImageGenerationTool, *, has_mask: bool) -> None:
             "mask= cannot be sent with agent=: the mask is part of the image tool, and an agent's tool comes from "
             "its stored definition. Fix: edit with a direct call (model=...) instead"
         )
-    ignored = sorted(set(tool.model_dump(exclude_none=True)) - {"type", "image_deployment", "input_image_mask"})
+    ignored = sorted(
+        set(tool.model_dump(exclude_none=True)) - {"type", "image_deployment", "image_model", "input_image_mask"}
+    )
     if ignored:
         # Quietly dropping size/quality/... would give the caller an image they did not ask for.
         raise ConfigurationError(

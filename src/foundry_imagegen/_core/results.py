@@ -5,11 +5,19 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Tag,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
-from .images import ImageFormat, image_dimensions
+from .images import MIME_TYPES, ImageFormat, image_dimensions
 
 if TYPE_CHECKING:
     import os
@@ -18,14 +26,33 @@ if TYPE_CHECKING:
 __all__ = [
     "GeneratedImage",
     "GenerationResult",
+    "ImageCallError",
     "ImageFormatWarning",
     "ImageGenerationCall",
+    "ImageUsage",
+    "ImageUsageDetails",
     "MessageItem",
+    "ModerationDetails",
     "Response",
     "ResponseError",
+    "SvgUsage",
+    "ToolUsage",
     "UnknownOutputItem",
     "Usage",
 ]
+
+
+def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # A malformed optional extra (usage, error details) must not cost the caller the image.
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+T = TypeVar("T")
+#: An optional field that becomes None, rather than failing the whole response, when malformed.
+Lenient = Annotated[T | None, WrapValidator(_or_none)]
 
 
 class _Lenient(BaseModel):
@@ -105,8 +132,65 @@ class MessageItem(_Lenient):
         return "".join(parts)
 
 
+class ModerationDetails(_Lenient):
+    """Why moderation blocked an image call.
+
+    Parameters:
+        categories: the categories that fired (an open set of names).
+        moderation_stage: ``input`` (the prompt or input images), ``output`` (the generated image) or
+            ``unknown``, as the service says.
+    """
+
+    categories: list[str] = []
+    moderation_stage: str | None = None
+
+
+class ImageCallError(_Lenient):
+    """The ``error`` of a failed ``image_generation_call`` item.
+
+    Parameters:
+        code: e.g. ``moderation_blocked``.
+        message: the service's words.
+        param: the parameter at fault, if any.
+        type: the error type.
+        moderation_details: for a moderation block, which stage and categories.
+    """
+
+    code: str | None = None
+    message: str = ""
+    param: str | None = None
+    type: str | None = None
+    moderation_details: Lenient[ModerationDetails] = None
+
+
+class SvgUsage(_Lenient):
+    """Tokens spent writing an SVG (``svg_usage`` of an image call)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    total_tokens: int | None = None
+    model: str | None = None
+
+
 class ImageGenerationCall(_Lenient):
-    """An ``image_generation_call`` output item; ``result`` is the base64 image (None once stored)."""
+    """An ``image_generation_call`` output item; ``result`` is the base64 image (None once stored).
+
+    Every field is optional and unknown new ones stay reachable through ``model_extra``.
+
+    Parameters:
+        id: the item id (``ig_...``).
+        status: ``in_progress``, ``generating``, ``completed`` or ``failed``.
+        result: the base64 image.
+        revised_prompt: the prompt the image model actually used.
+        size: the resolved ``WIDTHxHEIGHT``.
+        quality: the resolved quality.
+        background: the resolved background (``transparent``, ``opaque``).
+        output_format: the format the service says it produced.
+        action: ``generate`` or ``edit`` (as the service resolved ``auto``).
+        error: why the call failed (moderation details included).
+        svg_usage: the tokens of SVG output.
+    """
 
     type: Literal["image_generation_call"]
     id: str = ""
@@ -118,6 +202,8 @@ class ImageGenerationCall(_Lenient):
     background: str | None = None
     output_format: str | None = None
     action: str | None = None
+    error: Lenient[ImageCallError] = None
+    svg_usage: Lenient[SvgUsage] = None
 
 
 class UnknownOutputItem(_Lenient):
@@ -135,11 +221,112 @@ OutputItem = Annotated[
 
 
 class Usage(_Lenient):
-    """Token usage of the orchestrator model (image tokens are billed separately, see ``tool_usage``)."""
+    """Token usage of the orchestrator model (image tokens are billed separately: ``image_usage``)."""
 
     input_tokens: int | None = None
     output_tokens: int | None = None
     total_tokens: int | None = None
+
+
+def _add(left: int | None, right: int | None) -> int | None:
+    # "omitted = unknown": a sum is known only where both sides are.
+    return None if left is None or right is None else left + right
+
+
+class ImageUsageDetails(_Lenient):
+    """Image and text tokens within an input or output count."""
+
+    image_tokens: int | None = None
+    text_tokens: int | None = None
+
+    def __add__(self, other: ImageUsageDetails) -> ImageUsageDetails:
+        return ImageUsageDetails(
+            image_tokens=_add(self.image_tokens, other.image_tokens),
+            text_tokens=_add(self.text_tokens, other.text_tokens),
+        )
+
+
+class CachedTokensDetails(_Lenient):
+    """Cached image and text tokens."""
+
+    cached_image_tokens: int | None = None
+    cached_text_tokens: int | None = None
+
+    def __add__(self, other: CachedTokensDetails) -> CachedTokensDetails:
+        return CachedTokensDetails(
+            cached_image_tokens=_add(self.cached_image_tokens, other.cached_image_tokens),
+            cached_text_tokens=_add(self.cached_text_tokens, other.cached_text_tokens),
+        )
+
+
+def _add_details(left: Any, right: Any) -> Any:
+    if left is None or right is None:
+        return None
+    return left + right
+
+
+class ImageUsage(_Lenient):
+    """Tokens the image model used (``tool_usage.image_gen``), summed by the service over a response's calls.
+
+    JSON-friendly: ``usage.model_dump()``. Add two with ``+`` (a batch, several responses); a count one
+    side omits becomes None ("omitted = unknown").
+
+    Parameters:
+        input_tokens: prompt and input image tokens.
+        output_tokens: generated image tokens.
+        total_tokens: their sum.
+        input_tokens_details: image and text tokens of the input.
+        output_tokens_details: image and text tokens of the output, when reported.
+        cached_tokens: cached input tokens, when reported.
+        cached_tokens_details: cached image and text tokens, when reported.
+
+    Example::
+
+        result.image_usage.total_tokens if result.image_usage else None
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    input_tokens_details: ImageUsageDetails | None = None
+    output_tokens_details: ImageUsageDetails | None = None
+    cached_tokens: int | None = None
+    cached_tokens_details: CachedTokensDetails | None = None
+
+    def __add__(self, other: ImageUsage) -> ImageUsage:
+        if not isinstance(other, ImageUsage):
+            return NotImplemented
+        return ImageUsage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            input_tokens_details=_add_details(self.input_tokens_details, other.input_tokens_details),
+            output_tokens_details=_add_details(self.output_tokens_details, other.output_tokens_details),
+            cached_tokens=_add(self.cached_tokens, other.cached_tokens),
+            cached_tokens_details=_add_details(self.cached_tokens_details, other.cached_tokens_details),
+        )
+
+    @classmethod
+    def total(cls, usages: Sequence[ImageUsage | None]) -> ImageUsage | None:
+        """The sum of the known usages (None when none is known).
+
+        Example::
+
+            ImageUsage.total([r.image_usage for r in results])
+        """
+        known = [usage for usage in usages if usage is not None]
+        if not known:
+            return None
+        total = known[0]
+        for usage in known[1:]:
+            total = total + usage
+        return total
+
+
+class ToolUsage(_Lenient):
+    """``response.tool_usage``: usage of hosted tools, per tool family (others stay in ``model_extra``)."""
+
+    image_gen: Lenient[ImageUsage] = None
 
 
 class Response(_Lenient):
@@ -161,7 +348,7 @@ class Response(_Lenient):
     usage: Usage | None = None
     previous_response_id: str | None = None
     store: bool | None = None
-    tool_usage: dict[str, Any] | None = None
+    tool_usage: Lenient[ToolUsage] = None
 
     @property
     def image_calls(self) -> list[ImageGenerationCall]:
@@ -187,6 +374,9 @@ class ImageFormatWarning(UserWarning):
 class GeneratedImage:
     """One decoded image: its bytes, the format read from its magic bytes, and where it came from.
 
+    ``size``, ``revised_prompt``, ``quality``, ``background``, ``output_format`` and ``action`` are what
+    the service reported for the call; ``call`` is the whole item (unknown fields in ``call.model_extra``).
+
     Example::
 
         image = result.image
@@ -202,6 +392,13 @@ class GeneratedImage:
     requested_format: str | None = None
     #: 0-based index for a streamed partial image, None for a final image.
     partial_index: int | None = None
+    #: What the service says it made (the item's fields; None where it did not say).
+    quality: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    action: str | None = None
+    #: The whole ``image_generation_call`` item, for fields this version does not name (``call.model_extra``).
+    call: ImageGenerationCall | None = None
     width: int | None = field(default=None, init=False)
     height: int | None = field(default=None, init=False)
 
@@ -230,8 +427,9 @@ class GeneratedImage:
 
     @property
     def mime_type(self) -> str:
-        """``image/png``, ``image/jpeg``, ``image/webp`` (``application/octet-stream`` if unknown)."""
-        return f"image/{self.format}" if self.format else "application/octet-stream"
+        """``image/png``, ``image/jpeg``, ``image/webp``, ``image/gif``, ``image/svg+xml``
+        (``application/octet-stream`` if unknown)."""
+        return MIME_TYPES[self.format] if self.format else "application/octet-stream"
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True) -> Path:
         """Write the image atomically and return the path written.
@@ -299,8 +497,19 @@ class GenerationResult:
 
     @property
     def usage(self) -> Usage | None:
-        """Orchestrator token usage."""
+        """Orchestrator token usage (the chat model's; image tokens are in ``image_usage``)."""
         return self.response.usage
+
+    @property
+    def image_usage(self) -> ImageUsage | None:
+        """Image model token usage (``tool_usage.image_gen``), None when the service did not report it.
+
+        Example::
+
+            usage = result.image_usage
+            print(usage.model_dump() if usage else "not reported")
+        """
+        return self.response.tool_usage.image_gen if self.response.tool_usage else None
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True) -> Path:
         """Save the first image (see ``GeneratedImage.save``); returns the path written.

@@ -271,6 +271,7 @@ class StreamProcessor:
             revised_prompt=call.revised_prompt,
             requested_format=self.requested_format or call.output_format,
             request_id=self.request_id,
+            call=call,
         )
         self._finals[call.id] = image
         self._ready.append(image)

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import httpx
@@ -133,6 +134,25 @@ def model_parser(model: type[M]) -> Callable[[httpx.Response], M]:
     )
 
 
+def _check_deployment_models(mapping: Mapping[str, str] | None) -> dict[str, str]:
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, Mapping):
+        raise ConfigurationError(
+            f"deployment_models is a {type(mapping).__name__}. Fix: a dict of deployment name -> model name, "
+            "e.g. {'my-img': 'gpt-image-2', 'chat': 'gpt-5.1'}"
+        )
+    checked = {}
+    for deployment, model in mapping.items():
+        if not isinstance(deployment, str) or not isinstance(model, str) or not deployment or not model:
+            raise ConfigurationError(
+                f"deployment_models[{deployment!r}]={model!r}. Fix: both the deployment and the model are "
+                "non-empty names, e.g. {'my-img': 'gpt-image-2'}"
+            )
+        checked[deployment] = model
+    return checked
+
+
 class BaseFoundryClient:
     """Shared construction, request preparation and answer handling of both clients."""
 
@@ -151,6 +171,8 @@ class BaseFoundryClient:
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         scope: str = DEFAULT_SCOPE,
         agent_field: Literal["agent_reference", "agent"] = "agent_reference",
+        deployment_models: Mapping[str, str] | None = None,
+        today: Callable[[], date] | None = None,
     ) -> None:
         self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
@@ -180,6 +202,14 @@ class BaseFoundryClient:
             raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' (default) or 'agent'")
         self._agent_field = agent_field
         self._agent_cache = AgentCache()
+        self._deployment_models = _check_deployment_models(deployment_models)
+        if today is not None and not callable(today):
+            raise ConfigurationError(
+                f"today={today!r} is not callable. Fix: pass a function returning a date, e.g. "
+                "today=lambda: datetime.date(2026, 12, 2), or leave it unset (datetime.date.today)"
+            )
+        # The one clock read of the lifecycle checks, on the shell side: the core is handed the date.
+        self._today: Callable[[], date] = today if today is not None else date.today
 
     def _http_client_mismatch(self, http_client: object) -> str:
         name = type(self).__name__
@@ -288,7 +318,18 @@ class BaseFoundryClient:
 
     @property
     def _defaults(self) -> CallDefaults:
-        return CallDefaults(model=self._model, image_deployment=self._image_deployment, agent_field=self._agent_field)
+        return CallDefaults(
+            model=self._model,
+            image_deployment=self._image_deployment,
+            agent_field=self._agent_field,
+            deployment_models=self._deployment_models,
+            today=self._today(),
+        )
+
+    @property
+    def deployment_models(self) -> Mapping[str, str]:
+        """Deployment name -> catalog model name, as given to the constructor."""
+        return dict(self._deployment_models)
 
     def _flow(
         self,

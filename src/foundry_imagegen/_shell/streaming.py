@@ -17,7 +17,10 @@ __all__ = ["StreamBase", "broken_stream_error", "is_json"]
 
 
 def _format_of(requested: str | None) -> ImageFormat:
-    return "jpeg" if requested == "jpeg" else "webp" if requested == "webp" else "png"
+    for fmt in ("jpeg", "webp", "gif", "svg"):
+        if requested == fmt:
+            return fmt
+    return "png"
 
 
 def broken_stream_error(exc: httpx.HTTPError, processor: StreamProcessor) -> Exception:

@@ -38,8 +38,8 @@ __all__ = [
     "service_overrides",
 ]
 
-EMULATOR_MODEL = "gpt-4.1"
-EMULATOR_IMAGE_DEPLOYMENT = "gpt-image-1"
+EMULATOR_MODEL = "gpt-5.1"  # in date, and one the emulator serves (a reasoning model, as real ones are)
+EMULATOR_IMAGE_DEPLOYMENT = "gpt-image-2"
 
 
 def service_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -232,7 +232,8 @@ def output_format(output: str, flag: str | None) -> str | None:
     named = _EXTENSIONS.get(suffix)
     if suffix in _OTHER_IMAGE_EXTENSIONS:
         raise ConfigurationError(
-            f"-o {output}: the image tool writes png, jpeg or webp, not {suffix[1:]}. Fix: name the file "
+            f"-o {output}: the image tool writes png, jpeg, webp (and gif or svg on gpt-image-2.6), not {suffix[1:]}. "
+            "Fix: name the file "
             f"{path.with_suffix('.png').name}, {path.with_suffix('.jpg').name} or {path.with_suffix('.webp').name}"
         )
     if flag and named and flag != named:

@@ -436,7 +436,16 @@ _CLI_PHRASES: tuple[tuple[str, str], ...] = (
     ("pass the resource key, or use credential=", f"pass the resource key with --api-key or {ENV_API_KEY}"),
     ("; for an uploaded file id pass FileId('assistant-...')", ", or pass an http(s) URL"),
     ("Set model='gpt-image-2' if", "Pass --image-model gpt-image-2 if"),
+    (
+        "Fix: set image_model='<the model the deployment runs, e.g. gpt-image-2>' "
+        "(or deployment_models= on the client)",
+        "Fix: pass --image-model <the model the deployment runs, e.g. gpt-image-2>",
+    ),
+    ("(see foundry_imagegen.models for models in date)", "(see `docs/configuration.md` for models in date)"),
 )
+
+#: The catalog's fix for a custom-named deployment is a client option; the CLI's is one flag.
+_DEPLOYMENT_MODELS_FIX = re.compile(r"Fix: pass deployment_models=\{.*?\} to the client\.")
 
 #: The core names inputs by their Python parameter (edit's image is ``previous``); the CLI by their flag.
 _CLI_PARAMS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -447,7 +456,7 @@ _CLI_PARAMS: tuple[tuple[re.Pattern[str], str], ...] = (
 _MISSING_IMAGE_DEPLOYMENT = (
     "no image deployment: the service needs the image model deployment in the "
     f"{IMAGE_DEPLOYMENT_HEADER} header, and without it answers HTTP 400 to every call that carries the image "
-    f"tool. Fix: pass --image-deployment (e.g. gpt-image-1), or export {ENV_IMAGE_DEPLOYMENT}"
+    f"tool. Fix: pass --image-deployment (e.g. gpt-image-2), or export {ENV_IMAGE_DEPLOYMENT}"
 )
 
 
@@ -463,7 +472,7 @@ def cli_message(exc: BaseException | Warning) -> str:
     """
     if isinstance(exc, MissingImageDeploymentError):
         return _MISSING_IMAGE_DEPLOYMENT
-    text = str(exc)
+    text = _DEPLOYMENT_MODELS_FIX.sub("Fix: pass --image-model <the model it runs, e.g. gpt-image-2>.", str(exc))
     for python, flags in _CLI_PHRASES:
         text = text.replace(python, flags)
     for pattern, flag in _CLI_PARAMS:

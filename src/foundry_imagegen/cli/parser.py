@@ -26,7 +26,8 @@ FLAGS = {
     "output_format": "--format",
     "output_compression": "--compression",
     "moderation": "--moderation",
-    "model": "--image-model",
+    "image_model": "--image-model",
+    "model": "--tool-model",
     "image_deployment": "--image-deployment",
     "partial_images": "--partial-images",
     "input_fidelity": "--input-fidelity",
@@ -69,7 +70,12 @@ def _add_tool_flags(parser: argparse.ArgumentParser) -> None:
     tool.add_argument("--compression", dest="output_compression", type=int, help="0-100, jpeg/webp only")
     tool.add_argument("--moderation", choices=_choices("moderation"))
     tool.add_argument(
-        "--image-model", dest="model", help="image model named in the tool (defaults to the image deployment)"
+        "--image-model",
+        dest="image_model",
+        help="the model your image deployment runs (e.g. gpt-image-2), so its rules and dates are checked",
+    )
+    tool.add_argument(
+        "--tool-model", dest="model", help="the tool's wire `model` field (rarely needed; defaults to the deployment)"
     )
     tool.add_argument("--input-fidelity", choices=_choices("input_fidelity"))
     tool.add_argument(

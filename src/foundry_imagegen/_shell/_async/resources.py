@@ -18,6 +18,7 @@ from ..._core import agents as core
 from ..._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject, _AgentList, _VersionList
 from ..._core.calls import ApiCall
 from ..._core.inputs import ImageInput, ResolvedImage
+from ..._core.plan import check_models
 from ..._core.tool import ImageGenerationTool
 from ..base import model_parser as _parser
 from ..disk import resolve_image
@@ -41,7 +42,7 @@ class AsyncAgents:
 
     Example::
 
-        version = await client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        version = await client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
     """
 
     def __init__(self, context: ResourceContext, execute: AsyncExecute) -> None:
@@ -62,15 +63,20 @@ class AsyncAgents:
         metadata: Mapping[str, str] | None,
     ) -> ApiCall:
         defaults = self._context.defaults
-        return core.build_create_version(
+        resolved = ImageGenerationTool.coerce(tool).with_defaults(
+            image_deployment=defaults.image_deployment, deployment_models=defaults.deployment_models
+        )
+        call = core.build_create_version(
             self._url(),
             name,
             model=model or defaults.model or "",
-            tool=ImageGenerationTool.coerce(tool).with_defaults(image_deployment=defaults.image_deployment),
+            tool=resolved,
             instructions=instructions,
             description=description,
             metadata=metadata,
         )
+        check_models(resolved, model or defaults.model, defaults)
+        return call
 
     async def create_version(
         self,
@@ -86,7 +92,7 @@ class AsyncAgents:
 
         Example::
 
-            version = await client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+            version = await client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
         """
         call = self._create_call(
             name,
@@ -196,7 +202,7 @@ class AsyncAgents:
 
         Example::
 
-            async with client.agents.ephemeral(model="gpt-4.1", tool=tool) as agent:
+            async with client.agents.ephemeral(model="gpt-5.1", tool=tool) as agent:
                 (await client.generate("a poster", agent=agent)).save("poster.png")
         """
         fresh = name is None

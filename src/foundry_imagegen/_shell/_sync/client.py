@@ -7,6 +7,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -46,10 +47,27 @@ class FoundryClient(BaseFoundryClient):
 
         with FoundryClient(
             "https://<resource>.services.ai.azure.com/api/projects/<project>",
-            credential=DefaultAzureCredential(), model="gpt-4.1", image_deployment="gpt-image-1",
+            credential=DefaultAzureCredential(), model="gpt-5.1", image_deployment="gpt-image-2",
         ) as client:
             result = client.generate("a red fox in fresh snow")
             result.save("fox.png")
+
+    Parameters:
+        endpoint: the Foundry project endpoint (or an Azure OpenAI resource endpoint).
+        credential: an async token credential or an ``AzureKeyCredential``; or pass ``api_key``.
+        api_key: the resource key.
+        model: the default orchestrator (chat) model deployment, e.g. a gpt-5-family deployment.
+        image_deployment: the default image model deployment, e.g. gpt-image-2 or gpt-image-1-mini.
+        timeout: per attempt; a number, an ``httpx.Timeout``, or None for no limit.
+        max_retries: retries of retryable failures (0 disables them).
+        max_retry_wait: the longest server-requested wait slept through.
+        scope: the Entra ID scope of the tokens.
+        http_client: an ``httpx.Client`` to send with (the caller closes it).
+        sleep: the async sleep used between retries (tests inject one).
+        agent_field: the body field that names an agent (``agent_reference`` or the legacy ``agent``).
+        deployment_models: deployment name -> catalog model it runs (``{"my-img": "gpt-image-2"}``), so
+            custom-named deployments are checked against their model's rules and retirement date.
+        today: returns the date retirement warnings judge by (default ``datetime.date.today``).
     """
 
     _is_async = IS_ASYNC
@@ -69,6 +87,8 @@ class FoundryClient(BaseFoundryClient):
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] | None = None,
         agent_field: Literal["agent_reference", "agent"] = "agent_reference",
+        deployment_models: Mapping[str, str] | None = None,
+        today: Callable[[], date] | None = None,
     ) -> None:
         super().__init__(
             endpoint,
@@ -81,6 +101,8 @@ class FoundryClient(BaseFoundryClient):
             max_retry_wait=max_retry_wait,
             scope=scope,
             agent_field=agent_field,
+            deployment_models=deployment_models,
+            today=today,
         )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError(self._http_client_mismatch(http_client))
@@ -142,7 +164,7 @@ class FoundryClient(BaseFoundryClient):
 
         Example::
 
-            version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+            version = client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
         """
         from .resources import Agents
 
@@ -325,7 +347,7 @@ class FoundryClient(BaseFoundryClient):
 
         Example::
 
-            req = tool.build_request("a cat", model="gpt-4.1")
+            req = tool.build_request("a cat", model="gpt-5.1")
             (client.create_response(req)).images
         """
         if request.stream:

@@ -19,6 +19,7 @@ from ..._core import agents as core
 from ..._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject, _AgentList, _VersionList
 from ..._core.calls import ApiCall
 from ..._core.inputs import ImageInput, ResolvedImage
+from ..._core.plan import check_models
 from ..._core.tool import ImageGenerationTool
 from ..base import model_parser as _parser
 from ..disk import resolve_image
@@ -42,7 +43,7 @@ class Agents:
 
     Example::
 
-        version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+        version = client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
     """
 
     def __init__(self, context: ResourceContext, execute: Execute) -> None:
@@ -63,15 +64,20 @@ class Agents:
         metadata: Mapping[str, str] | None,
     ) -> ApiCall:
         defaults = self._context.defaults
-        return core.build_create_version(
+        resolved = ImageGenerationTool.coerce(tool).with_defaults(
+            image_deployment=defaults.image_deployment, deployment_models=defaults.deployment_models
+        )
+        call = core.build_create_version(
             self._url(),
             name,
             model=model or defaults.model or "",
-            tool=ImageGenerationTool.coerce(tool).with_defaults(image_deployment=defaults.image_deployment),
+            tool=resolved,
             instructions=instructions,
             description=description,
             metadata=metadata,
         )
+        check_models(resolved, model or defaults.model, defaults)
+        return call
 
     def create_version(
         self,
@@ -87,7 +93,7 @@ class Agents:
 
         Example::
 
-            version = client.agents.create_version("poster-artist", model="gpt-4.1", tool=tool)
+            version = client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
         """
         call = self._create_call(
             name,
@@ -197,7 +203,7 @@ class Agents:
 
         Example::
 
-            with client.agents.ephemeral(model="gpt-4.1", tool=tool) as agent:
+            with client.agents.ephemeral(model="gpt-5.1", tool=tool) as agent:
                 (client.generate("a poster", agent=agent)).save("poster.png")
         """
         fresh = name is None
