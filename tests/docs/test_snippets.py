@@ -4,7 +4,7 @@ What a block may rely on, and how blocks written for Azure are pointed at the em
 
 - Every public name of ``foundry_imagegen`` (blocks are read as fragments of a program that imported them),
   ``client`` (a ``FoundryClient``), ``endpoint`` and ``emulator`` (a fresh emulator per block), ``tool``
-  (``ImageGenerationTool(image_deployment="gpt-image-1", quality="low")``), ``openai_client``
+  (``ImageGenerationTool(image_deployment="gpt-image-2", quality="low")``), ``openai_client``
   (openai-python pointed at the emulator), ``prompt``, and the stand-ins ``show(data)`` and ``preview(image)``.
 - The placeholder endpoints ``https://<resource>.services.ai.azure.com/api/projects/<project>`` and
   ``https://<resource>.openai.azure.com`` are replaced by the emulator's.
@@ -123,13 +123,13 @@ def snippet_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "mask.png").write_bytes(_png(1024, 1024, hole=True))
     with (
         Emulator() as emulator,
-        FoundryClient(emulator.endpoint, api_key="emulator", model="gpt-4.1", image_deployment="gpt-image-1") as c,
+        FoundryClient(emulator.endpoint, api_key="emulator", model="gpt-5", image_deployment="gpt-image-2") as c,
     ):
         namespace: dict[str, Any] = {}
         exec("from foundry_imagegen import *", namespace)
         yield {
             **namespace,
-            "tool": namespace["ImageGenerationTool"](image_deployment="gpt-image-1", quality="low"),
+            "tool": namespace["ImageGenerationTool"](image_deployment="gpt-image-2", quality="low"),
             "emulator": emulator,
             "endpoint": emulator.endpoint,
             "client": c,
