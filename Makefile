@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 PROMPT ?= a lighthouse on a cliff at sunset, watercolor
 OUT    ?= out/demo.png
 
-.PHONY: demo test lint typecheck unit unasync bench bench-smoke clean
+.PHONY: demo test lint typecheck unit unasync bench bench-smoke docs docs-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.runtime: $(BIN)/python pyproject.toml
 $(VENV)/.dev: $(BIN)/python pyproject.toml
 	$(PIP) install -e '.[dev]'
 	touch $@ $(VENV)/.runtime
+
+$(VENV)/.docs: $(VENV)/.dev pyproject.toml
+	$(PIP) install -e '.[dev,docs]'
+	touch $@
 
 # Generates an image through the CLI and the full HTTP stack: against Azure when
 # AZURE_AI_PROJECT_ENDPOINT or AZURE_OPENAI_ENDPOINT is set, else against the built-in emulator.
@@ -47,7 +51,14 @@ bench-smoke: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_time.py --runs 1
 	$(BIN)/python benchmarks/emulator_images.py --runs 1
 
-test: lint typecheck unit bench-smoke
+# The docs site into site/, strict: a broken link, anchor or API reference fails the build.
+docs: $(VENV)/.docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: $(VENV)/.docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+test: lint typecheck unit bench-smoke docs
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_time.py
@@ -55,4 +66,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/emulator_images.py
 
 clean:
-	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) out site .mypy_cache .ruff_cache .pytest_cache .hypothesis

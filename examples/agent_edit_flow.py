@@ -4,7 +4,8 @@ edit twice (once continuing the stored response, once resending the image with a
 Run: python examples/agent_edit_flow.py
 """
 
-import io
+import struct
+import zlib
 
 from _target import endpoint_settings
 
@@ -12,14 +13,25 @@ from foundry_imagegen import FoundryClient, ImageGenerationTool
 
 
 def chimney_mask(width: int, height: int) -> bytes:
-    """An RGBA PNG, opaque except a transparent square (the area the edit may change)."""
-    from PIL import Image  # optional dependency (pip install 'foundry-imagegen[pillow]')
+    """An RGBA PNG, opaque except a transparent rectangle (the area the edit may change).
 
-    mask = Image.new("RGBA", (width, height), (0, 0, 0, 255))
-    mask.paste((0, 0, 0, 0), (width // 2, height // 8, width * 3 // 4, height // 2))
-    buffer = io.BytesIO()
-    mask.save(buffer, format="PNG")
-    return buffer.getvalue()
+    Written with the standard library so the example runs without Pillow.
+    """
+    left, right, top, bottom = width // 2, width * 3 // 4, height // 8, height // 2
+    opaque, clear = b"\x00\x00\x00\xff", b"\x00\x00\x00\x00"
+    rows = bytearray()
+    for y in range(height):
+        if top <= y < bottom:
+            rows += b"\x00" + opaque * left + clear * (right - left) + opaque * (width - right)
+        else:
+            rows += b"\x00" + opaque * width
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    pixels = zlib.compress(bytes(rows))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 with endpoint_settings() as settings, FoundryClient.from_env(**settings) as client:

@@ -334,7 +334,7 @@ def test_importing_the_emulator_does_not_import_pillow_or_the_sdk() -> None:
 def test_pytest11_entry_point_provides_the_fixtures(pytester: pytest.Pytester) -> None:
     from importlib.metadata import entry_points
 
-    if not any(ep.value == "foundry_imagegen.emulator.pytest_plugin" for ep in entry_points(group="pytest11")):
+    if not any(ep.value == "foundry_imagegen.pytest_plugin" for ep in entry_points(group="pytest11")):
         pytest.skip("package not installed, so its pytest11 entry point is not registered")
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile("def test_it(foundry_emulator):\n    assert foundry_emulator.running\n")

@@ -1,13 +1,16 @@
-"""pytest plugin (registered through the ``pytest11`` entry point): emulator fixtures.
+"""The emulator's pytest fixtures without the SDK: ``foundry_emulator``, ``foundry_emulator_session``, factory.
+
+The package registers :mod:`foundry_imagegen.pytest_plugin` (entry point ``pytest11``), which offers these
+fixtures and ready clients (``foundry_client``, ``async_foundry_client``) and costs next to nothing in a
+test run that uses none of them. This module is for suites that want the emulator alone, stdlib only, as
+the emulator's own tests do: ``pytest -p foundry_imagegen.emulator.pytest_plugin``, or import the
+fixtures into a ``conftest.py``.
 
 Example::
 
-    def test_generate(foundry_emulator):
-        client = FoundryImageClient(foundry_emulator.endpoint, api_key="k", image_deployment="gpt-image-1")
-        ...
-
     def test_keys(foundry_emulator_factory):
         emu = foundry_emulator_factory(api_keys=["secret"], stream_dialect="azure")
+        assert emu.running
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from ._server import Emulator
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["EmulatorFactory", "foundry_emulator", "foundry_emulator_factory"]
+__all__ = [
+    "EmulatorFactory",
+    "emulator_factory",
+    "foundry_emulator",
+    "foundry_emulator_factory",
+    "foundry_emulator_session",
+    "started_emulator",
+]
 
 
 class EmulatorFactory(Protocol):
@@ -30,14 +40,8 @@ class EmulatorFactory(Protocol):
     def __call__(self, **kwargs: Any) -> Emulator: ...
 
 
-@pytest.fixture
-def foundry_emulator_factory() -> Iterator[EmulatorFactory]:
-    """Start emulators with custom settings; all of them are stopped at teardown.
-
-    Example::
-
-        emu = foundry_emulator_factory(api_keys=["k"], stream_dialect="azure")
-    """
+def emulator_factory() -> Iterator[EmulatorFactory]:
+    """The body of ``foundry_emulator_factory``: yields a factory, then stops what it started."""
     started: list[Emulator] = []
 
     def factory(**kwargs: Any) -> Emulator:
@@ -45,18 +49,49 @@ def foundry_emulator_factory() -> Iterator[EmulatorFactory]:
         started.append(emu)
         return emu
 
-    yield factory
-    for emu in reversed(started):
-        emu.stop()
+    try:
+        yield factory
+    finally:
+        for emu in reversed(started):
+            emu.stop()
+
+
+def started_emulator() -> Iterator[Emulator]:
+    """The body of ``foundry_emulator`` and ``foundry_emulator_session``: one started default emulator."""
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def foundry_emulator_factory() -> Iterator[EmulatorFactory]:
+    """Start emulators with custom settings (``Emulator`` keyword arguments); all stop at teardown.
+
+    Example::
+
+        emu = foundry_emulator_factory(api_keys=["k"], stream_dialect="azure")
+    """
+    yield from emulator_factory()
 
 
 @pytest.fixture
 def foundry_emulator() -> Iterator[Emulator]:
-    """A started :class:`Emulator` with default settings (stopped after the test).
+    """A started :class:`~foundry_imagegen.emulator.Emulator` with default settings, new for each test.
 
     Example::
 
-        FoundryClient(foundry_emulator.endpoint, api_key='any')
+        foundry_emulator.inject("rate_limit", retry_after=0)
+        FoundryClient(foundry_emulator.endpoint, api_key="any", model="gpt-5", image_deployment="gpt-image-2")
     """
-    with Emulator() as emu:
-        yield emu
+    yield from started_emulator()
+
+
+@pytest.fixture(scope="session")
+def foundry_emulator_session() -> Iterator[Emulator]:
+    """One started emulator shared by the whole test session: faster, but queued faults, stored
+    responses, agents and recorded requests carry over between tests.
+
+    Example::
+
+        foundry_emulator_session.clear_requests()
+    """
+    yield from started_emulator()

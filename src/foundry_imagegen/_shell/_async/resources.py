@@ -46,6 +46,12 @@ class AsyncAgents:
     """
 
     def __init__(self, context: ResourceContext, execute: AsyncExecute) -> None:
+        """Made by the client (``client.agents``); not meant to be constructed directly.
+
+        Args:
+            context: What the resource may use of its client: URLs, defaults, the agent cache.
+            execute: The client's send-with-retries.
+        """
         self._context = context
         self._execute = execute
 
@@ -90,6 +96,17 @@ class AsyncAgents:
     ) -> AgentVersion:
         """Create a new version of agent ``name`` (the agent too, if new) holding the image tool.
 
+        Args:
+            name: The agent's name: 1-63 letters, digits and hyphens, alphanumeric at both ends.
+            model: The orchestrator deployment (default: the client's ``model``).
+            tool: The image tool the agent holds (the client's ``image_deployment`` fills a missing one).
+            instructions: The agent's system instructions.
+            description: A description shown in the portal.
+            metadata: String key/value pairs stored with the version.
+
+        Returns:
+            The created version (``.name``, ``.version``, ``.image_tool``).
+
         Example::
 
             version = await client.agents.create_version("poster-artist", model="gpt-5.1", tool=tool)
@@ -108,6 +125,12 @@ class AsyncAgents:
     async def get(self, name: str) -> Agent:
         """The agent with its latest version.
 
+        Args:
+            name: The agent's name.
+
+        Raises:
+            NotFoundError: There is no such agent.
+
         Example::
 
             (await client.agents.get("poster-artist")).latest
@@ -116,6 +139,10 @@ class AsyncAgents:
 
     async def get_version(self, name: str, version: str) -> AgentVersion:
         """One version of an agent.
+
+        Args:
+            name: The agent's name.
+            version: The version, e.g. ``"2"``.
 
         Example::
 
@@ -142,6 +169,9 @@ class AsyncAgents:
     async def list_versions(self, name: str) -> builtins.list[AgentVersion]:
         """Every version of an agent, oldest first (pages are followed).
 
+        Args:
+            name: The agent's name.
+
         Example::
 
             [v.version for v in await client.agents.list_versions("poster-artist")]
@@ -159,6 +189,10 @@ class AsyncAgents:
     async def delete_version(self, name: str, version: str) -> AgentDeletion:
         """Delete one version.
 
+        Args:
+            name: The agent's name.
+            version: The version to delete.
+
         Example::
 
             await client.agents.delete_version("poster-artist", "1")
@@ -170,6 +204,9 @@ class AsyncAgents:
     async def delete(self, name: str) -> AgentDeletion:
         """Delete the agent and all its versions.
 
+        Args:
+            name: The agent's name.
+
         Example::
 
             await client.agents.delete("poster-artist")
@@ -179,6 +216,9 @@ class AsyncAgents:
 
     async def resolve(self, agent: AgentReference) -> AgentVersion | None:
         """The version a reference points at (the latest when it names none).
+
+        Args:
+            agent: A name and, optionally, a version.
 
         Example::
 
@@ -199,6 +239,14 @@ class AsyncAgents:
         description: str | None = None,
     ) -> AsyncIterator[AgentVersion]:
         """A version that exists only inside the ``async with`` block: deleted on exit, also on error.
+
+        Args:
+            name: An existing or new agent to add the version to (only the version is deleted); default:
+                a fresh agent, deleted whole.
+            model: As for ``create_version``.
+            tool: As for ``create_version``.
+            instructions: As for ``create_version``.
+            description: As for ``create_version``.
 
         Example::
 
@@ -231,6 +279,12 @@ class AsyncFiles:
     """
 
     def __init__(self, context: ResourceContext, execute: AsyncExecute) -> None:
+        """Made by the client (``client.files``); not meant to be constructed directly.
+
+        Args:
+            context: What the resource may use of its client: URLs, defaults, the agent cache.
+            execute: The client's send-with-retries.
+        """
         self._context = context
         self._execute = execute
 
@@ -241,6 +295,14 @@ class AsyncFiles:
     async def upload(self, file: ImageInput, *, filename: str | None = None, purpose: str = "assistants") -> FileObject:
         """Upload an image (checked locally first). Azure wants ``purpose='assistants'`` for inputs.
 
+        Args:
+            file: Bytes, a path or a ``GeneratedImage`` (PNG, JPEG or WebP, at most 50 MiB).
+            filename: The name the service stores (default: the path's name, or one made from the format).
+            purpose: The Files API purpose.
+
+        Returns:
+            The file object; ``FileId(uploaded.id)`` references it as an image input.
+
         Example::
 
             FileId((await client.files.upload("photo.png")).id)
@@ -250,6 +312,9 @@ class AsyncFiles:
 
     async def delete(self, file_id: str) -> AgentDeletion:
         """Delete an uploaded file.
+
+        Args:
+            file_id: The file's id (``assistant-...`` or ``file-...``).
 
         Example::
 

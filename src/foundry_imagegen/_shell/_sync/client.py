@@ -38,7 +38,10 @@ T = TypeVar("T")
 
 
 class FoundryClient(BaseFoundryClient):
-    """Generate images with the Foundry / Azure OpenAI image generation tool, asynchronously.
+    """Generate images with the image generation tool of Foundry Agent Service or Azure OpenAI.
+
+    Use it as a context manager, or call ``close()``. Every keyword has a default except the credential
+    (``credential=`` or ``api_key=``); ``from_env()`` reads the settings from environment variables.
 
     Example::
 
@@ -90,6 +93,34 @@ class FoundryClient(BaseFoundryClient):
         deployment_models: Mapping[str, str] | None = None,
         today: Callable[[], date] | None = None,
     ) -> None:
+        """Create a client; nothing is sent until the first call.
+
+        Args:
+            endpoint: A Foundry project endpoint
+                (``https://<resource>.services.ai.azure.com/api/projects/<project>``, agents work), an Azure
+                OpenAI resource (``https://<resource>.openai.azure.com``), or any ``.../openai/v1`` base URL.
+                Plain ``http://`` only to loopback.
+            credential: An azure-identity credential (from ``azure.identity`` for this client) or an
+                ``AzureKeyCredential`` (its key is read on every call, so ``update()`` rotates it).
+            api_key: A resource key, sent as ``api-key``. Pass exactly one of ``credential`` and ``api_key``.
+            model: The default orchestrator (chat) model deployment, e.g. ``"gpt-4.1"``; calls may override it.
+            image_deployment: The default image model deployment, sent in the required
+                ``x-ms-oai-image-generation-deployment`` header; a tool's own ``image_deployment`` wins.
+            timeout: Seconds per attempt (connect stays at most 10 s), an ``httpx.Timeout``, or ``None`` for
+                no limit. Default: 600 s read, 10 s connect. Set on every request, also on an injected
+                ``http_client``.
+            max_retries: Retries of 408, 409, 429, 5xx and failed connections; 0 disables them.
+            max_retry_wait: The longest server-requested wait (``Retry-After``) slept through, in seconds;
+                a longer one raises ``RateLimitError`` at once with ``retry_after`` set.
+            scope: The Entra ID scope of token credentials.
+            http_client: Your own ``httpx.Client`` (proxies, TLS, limits); ``close()`` leaves it open.
+            sleep: Waits between retries, given seconds (default: real sleeping); tests pass a recorder.
+            agent_field: The body field naming an agent: ``"agent_reference"``, or ``"agent"`` for the
+                legacy form.
+
+        Raises:
+            ConfigurationError: A setting is invalid; the message names it and the fix.
+        """
         super().__init__(
             endpoint,
             credential=credential,
@@ -118,6 +149,14 @@ class FoundryClient(BaseFoundryClient):
         ``AZURE_AI_PROJECT_ENDPOINT`` (or ``AZURE_OPENAI_ENDPOINT``), ``AZURE_OPENAI_API_KEY`` (else
         ``DefaultAzureCredential``), ``AZURE_AI_MODEL_DEPLOYMENT_NAME``,
         ``IMAGE_GENERATION_MODEL_DEPLOYMENT_NAME``. Keyword arguments override what the variables say.
+
+        Args:
+            environ: The variables to read (default: ``os.environ``).
+            **overrides: Constructor keywords; they win over the variables, and ``credential=`` or
+                ``api_key=`` replaces the key variable.
+
+        Raises:
+            ConfigurationError: No endpoint is set, or a setting is invalid.
 
         Example::
 
@@ -207,6 +246,31 @@ class FoundryClient(BaseFoundryClient):
         for direct calls) sends ``tool_choice={"type": "image_generation"}``. ``timeout`` (default: the
         client's) bounds each attempt; ``None`` there means no limit.
 
+        Args:
+            prompt: The text to draw, or Responses input items (message dicts) as the wire wants them.
+            tool: An ``ImageGenerationTool`` or a dict in the wire shape: size, quality, format, ...
+            model: The orchestrator deployment for this call (default: the client's ``model``).
+            instructions: System instructions for the orchestrator.
+            images: Input images: bytes, paths, URLs, ``FileId``s or earlier ``GeneratedImage``s.
+            mask: A PNG whose transparent pixels mark where the first input image may change.
+            agent: A stored agent (name, ``AgentReference`` or ``AgentVersion``) instead of ``model``.
+            previous_response_id: Continue from a stored response.
+            store: Whether the service keeps the response (needed to continue from it later).
+            force_image: Send ``tool_choice={"type": "image_generation"}`` (default: on for direct calls,
+                off with an agent).
+            upload_images: Send local input images through the Files API instead of inline.
+            timeout: Bounds each attempt (default: the client's setting; ``None``: no limit).
+            extra_body: Further body fields, sent as given (the SDK's own keys are refused).
+
+        Returns:
+            The decoded result: ``.image``, ``.images``, ``.text``, ``.revised_prompt``, ``.request_id``.
+
+        Raises:
+            NoImageGeneratedError: The model answered without an image (``.text`` has its answer).
+            ServiceError: The service refused (a subclass per cause: ``ContentFilterError``,
+                ``RateLimitError``, ...).
+            APIConnectionError: No answer (``APITimeoutError``: none in time).
+
         Example::
 
             result = client.generate("a koi pond, ukiyo-e", tool=ImageGenerationTool(quality="low"))
@@ -255,6 +319,27 @@ class FoundryClient(BaseFoundryClient):
         A stored earlier result is continued with ``previous_response_id`` (the service keeps the
         context); otherwise its image is sent again as an input image. ``previous`` may also be any
         image input (bytes, path, URL, ``FileId``, ``GeneratedImage``).
+
+        Args:
+            previous: The result or image to edit.
+            prompt: What to change.
+            mask: A PNG whose transparent pixels mark where the image may change.
+            via: ``"auto"``, or force ``"previous_response_id"`` or ``"input_image"``.
+            tool: As for ``generate``.
+            model: As for ``generate``.
+            instructions: As for ``generate``.
+            agent: As for ``generate``.
+            store: As for ``generate``.
+            force_image: As for ``generate``.
+            upload_images: As for ``generate``.
+            timeout: As for ``generate``.
+            extra_body: As for ``generate``.
+
+        Returns:
+            The result, with ``edited_via`` set to the way the edit was sent.
+
+        Raises:
+            ConfigurationError: ``previous`` can neither be continued nor resent (not stored, no bytes).
 
         Example::
 
@@ -308,6 +393,26 @@ class FoundryClient(BaseFoundryClient):
         the tool, one partial is asked for (the service refuses streams with zero). ``on_partial_image``
         is called with each partial ``GeneratedImage`` as it arrives. Other arguments as ``generate``.
 
+        Args:
+            prompt: As for ``generate``.
+            tool: As for ``generate``.
+            model: As for ``generate``.
+            instructions: As for ``generate``.
+            images: As for ``generate``.
+            mask: As for ``generate``.
+            agent: As for ``generate``.
+            previous_response_id: As for ``generate``.
+            store: As for ``generate``.
+            force_image: As for ``generate``.
+            upload_images: As for ``generate``.
+            timeout: Bounds opening the stream and each read (default: the client's setting).
+            extra_body: As for ``generate``.
+            on_partial_image: A plain function called with each partial image as it arrives.
+
+        Returns:
+            The stream, to enter with ``with``: iterate it for typed events, or use ``images()``,
+            ``partial_images()``, ``final()`` or ``save()``.
+
         Example::
 
             with client.stream("a fox", tool=ImageGenerationTool(partial_images=2)) as stream:
@@ -344,6 +449,13 @@ class FoundryClient(BaseFoundryClient):
         self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT
     ) -> GenerationResult:
         """Send a request you built (``ImageGenerationTool.build_request``); images decoded if present.
+
+        Args:
+            request: A non-streaming ``ResponsesRequest``.
+            timeout: Bounds each attempt (default: the client's setting; ``None``: no limit).
+
+        Returns:
+            The result; unlike ``generate`` it may hold no image.
 
         Example::
 

@@ -33,6 +33,12 @@ class ImageStream(StreamBase):
     """
 
     def __init__(self, open: Callable[[], httpx.Response], processor: StreamProcessor) -> None:
+        """Made by ``client.stream(...)``; not meant to be constructed directly.
+
+        Args:
+            open: Sends the request and returns the streaming response (called on entering the block).
+            processor: The sans-I/O parser the bytes are fed to.
+        """
         super().__init__(processor)
         self._open = open
         self._response: httpx.Response | None = None
@@ -126,6 +132,17 @@ class ImageStream(StreamBase):
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
 
         Partials go next to it as ``name.partial-0.png``, ... as they arrive.
+
+        Args:
+            path: Where the final image goes; the extension follows the real image format.
+            partials: Also write each partial image as it arrives.
+            overwrite: Replace existing files (default: refuse).
+
+        Returns:
+            The path of the final image.
+
+        Raises:
+            TruncatedStreamError: The stream ended early; no final file is written, partials are removed.
 
         Example::
 
