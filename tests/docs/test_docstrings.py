@@ -49,7 +49,7 @@ def test_every_parameter_is_documented(name: str, method: object) -> None:
 
 @pytest.mark.parametrize("cls", [fi.FoundryClient, fi.AsyncFoundryClient], ids=lambda c: c.__name__)
 def test_help_reads_well(cls: type) -> None:
-    text = pydoc.render_doc(cls, renderer=pydoc.plaintext)
+    text = pydoc.render_doc(cls, renderer=pydoc.plaintext)  # type: ignore[attr-defined]  # not in typeshed
     assert "Initialize self" not in text
     assert "object at 0x" not in text
     assert "timeout: 'float | httpx.Timeout | ClientDefault | None' = <client default>" in text

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docs_testkit import Block, all_blocks
 
 from foundry_imagegen.emulator import Emulator
+from tests.docs.docs_testkit import Block, all_blocks
 
 pytest_plugins = ["pytester"]
 

@@ -135,7 +135,7 @@ class MessageItem(_Lenient):
 class ModerationDetails(_Lenient):
     """Why moderation blocked an image call.
 
-    Parameters:
+    Fields:
         categories: the categories that fired (an open set of names).
         moderation_stage: ``input`` (the prompt or input images), ``output`` (the generated image) or
             ``unknown``, as the service says.
@@ -148,7 +148,7 @@ class ModerationDetails(_Lenient):
 class ImageCallError(_Lenient):
     """The ``error`` of a failed ``image_generation_call`` item.
 
-    Parameters:
+    Fields:
         code: e.g. ``moderation_blocked``.
         message: the service's words.
         param: the parameter at fault, if any.
@@ -178,7 +178,7 @@ class ImageGenerationCall(_Lenient):
 
     Every field is optional and unknown new ones stay reachable through ``model_extra``.
 
-    Parameters:
+    Fields:
         id: the item id (``ig_...``).
         status: ``in_progress``, ``generating``, ``completed`` or ``failed``.
         result: the base64 image.
@@ -271,7 +271,7 @@ class ImageUsage(_Lenient):
     JSON-friendly: ``usage.model_dump()``. Add two with ``+`` (a batch, several responses); a count one
     side omits becomes None ("omitted = unknown").
 
-    Parameters:
+    Fields:
         input_tokens: prompt and input image tokens.
         output_tokens: generated image tokens.
         total_tokens: their sum.

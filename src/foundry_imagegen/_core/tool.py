@@ -213,7 +213,7 @@ class InputImageMask(BaseModel):
 class SvgReasoning(BaseModel):
     """The reasoning effort of the SVG model (``svg.reasoning``).
 
-    Parameters:
+    Fields:
         effort: e.g. ``"low"``, ``"medium"`` or ``"high"``.
     """
 
@@ -225,7 +225,7 @@ class SvgReasoning(BaseModel):
 class SvgOptions(BaseModel):
     """How SVG output is made (the tool's ``svg`` field; needs ``output_format="svg"``).
 
-    Parameters:
+    Fields:
         model: the model that writes the SVG.
         reasoning: its reasoning effort.
 
@@ -255,7 +255,7 @@ class ImageGenerationTool(BaseModel):
     ``x-ms-oai-image-generation-deployment`` header (``deployment=`` is its old, deprecated spelling).
     ``image_model`` is not sent either: it names the catalog model a custom-named deployment runs.
 
-    Parameters:
+    Fields:
         image_deployment: the image model deployment (header value; also the wire ``model`` when unset).
         model: the wire ``model``; Azure reads it as a deployment name.
         image_model: the catalog model the deployment runs, for the local checks only.

@@ -55,22 +55,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             result = await client.generate("a red fox in fresh snow")
             result.save("fox.png")
 
-    Parameters:
-        endpoint: the Foundry project endpoint (or an Azure OpenAI resource endpoint).
-        credential: an async token credential or an ``AzureKeyCredential``; or pass ``api_key``.
-        api_key: the resource key.
-        model: the default orchestrator (chat) model deployment, e.g. a gpt-5-family deployment.
-        image_deployment: the default image model deployment, e.g. gpt-image-2 or gpt-image-1-mini.
-        timeout: per attempt; a number, an ``httpx.Timeout``, or None for no limit.
-        max_retries: retries of retryable failures (0 disables them).
-        max_retry_wait: the longest server-requested wait slept through.
-        scope: the Entra ID scope of the tokens.
-        http_client: an ``httpx.AsyncClient`` to send with (the caller closes it).
-        sleep: the async sleep used between retries (tests inject one).
-        agent_field: the body field that names an agent (``agent_reference`` or the legacy ``agent``).
-        deployment_models: deployment name -> catalog model it runs (``{"my-img": "gpt-image-2"}``), so
-            custom-named deployments are checked against their model's rules and retirement date.
-        today: returns the date retirement warnings judge by (default ``datetime.date.today``).
+    The constructor's parameters are documented on ``__init__`` (``help(AsyncFoundryClient.__init__)``).
     """
 
     _is_async = IS_ASYNC
@@ -103,7 +88,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             credential: An azure-identity credential (from ``azure.identity.aio`` for this client) or an
                 ``AzureKeyCredential`` (its key is read on every call, so ``update()`` rotates it).
             api_key: A resource key, sent as ``api-key``. Pass exactly one of ``credential`` and ``api_key``.
-            model: The default orchestrator (chat) model deployment, e.g. ``"gpt-4.1"``; calls may override it.
+            model: The default orchestrator (chat) model deployment, e.g. ``"gpt-5.1"``; calls may override it.
             image_deployment: The default image model deployment, sent in the required
                 ``x-ms-oai-image-generation-deployment`` header; a tool's own ``image_deployment`` wins.
             timeout: Seconds per attempt (connect stays at most 10 s), an ``httpx.Timeout``, or ``None`` for
@@ -117,6 +102,9 @@ class AsyncFoundryClient(BaseFoundryClient):
             sleep: Waits between retries, given seconds (default: real sleeping); tests pass a recorder.
             agent_field: The body field naming an agent: ``"agent_reference"``, or ``"agent"`` for the
                 legacy form.
+            deployment_models: Deployment name -> the catalog model it runs (``{"my-img": "gpt-image-2"}``),
+                so custom-named deployments are checked against their model's rules and retirement date.
+            today: Returns the date retirement warnings judge by (default ``datetime.date.today``).
 
         Raises:
             ConfigurationError: A setting is invalid; the message names it and the fix.
