@@ -59,7 +59,40 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds a connection may stay silent before it is closed (default: 30)",
     )
+    parser.add_argument(
+        "--unlisted-deployment",
+        dest="unlisted_deployments",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave deployment NAME out of GET .../deployments; it still serves calls (repeatable)",
+    )
+    parser.add_argument(
+        "--listed-model",
+        dest="listed_models",
+        action="append",
+        default=[],
+        type=_listed_model,
+        metavar="NAME=MODEL[@VERSION]",
+        help="make GET .../deployments report MODEL (and VERSION) for deployment NAME (repeatable)",
+    )
     return parser
+
+
+def _pair(value: str, what: str) -> tuple[str, str]:
+    name, sep, rest = value.partition("=")
+    if not sep or not name or not rest:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value!r}")
+    return name, rest
+
+
+def _listed_model(value: str) -> tuple[str, dict[str, str]]:
+    name, rest = _pair(value, "NAME=MODEL[@VERSION]")
+    model, _, version = rest.partition("@")
+    fields = {"modelName": model}
+    if version:
+        fields["modelVersion"] = version
+    return name, fields
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             event_delay=args.event_delay,
             seed=args.seed,
             read_timeout=args.read_timeout,
+            unlisted_deployments=args.unlisted_deployments,
+            deployment_overrides=dict(args.listed_models),
         )
         emulator.start()
     except (ValueError, OSError) as exc:

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from ._clock import Clock
 from ._service import (
     BytesReply,
     DropReply,
@@ -323,6 +324,12 @@ class Emulator:
     every picture) and ``read_timeout`` (seconds a connection may stay silent while the server waits for
     a request or the rest of a body; then it is closed, with a 408 for a partial body).
 
+    Time and the deployments listing: ``clock`` (a :class:`~foundry_imagegen.emulator.FakeClock` makes
+    quota windows and background generations move only when the test says so; default wall time),
+    ``unlisted_deployments`` (names left out of ``GET …/deployments`` that still serve calls) and
+    ``deployment_overrides`` (name → listing fields such as ``{"modelName": "gpt-image-1"}`` that replace
+    the real ones; an unknown name adds a listed deployment that serves nothing).
+
     Example::
 
         with Emulator() as emu:
@@ -351,6 +358,9 @@ class Emulator:
         event_delay: float = 0.0,
         seed: int = 0,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        clock: Clock | None = None,
+        unlisted_deployments: Iterable[str] = (),
+        deployment_overrides: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -378,6 +388,9 @@ class Emulator:
             bearer_tokens=bearer_tokens,
             stream_dialect=stream_dialect,
             seed=seed,
+            clock=clock,
+            unlisted_deployments=unlisted_deployments,
+            deployment_overrides=deployment_overrides,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

@@ -17,6 +17,8 @@ from typing import Any
 
 from ._admin import admin_routes
 from ._agents import AgentStore, agent_routes
+from ._clock import Clock, SystemClock
+from ._deployments import DeploymentListing, deployment_routes
 from ._errors import ApiError, azure_error
 from ._faults import FaultQueue
 from ._files import FileStore, file_routes
@@ -24,6 +26,7 @@ from ._http import BytesReply, DropReply, JsonReply, Reply, Request, RouteTable,
 from ._responses import ResponsesApi, ResponseStore, check_definition
 
 __all__ = [
+    "DEFAULT_RPM",
     "BytesReply",
     "DropReply",
     "JsonReply",
@@ -43,6 +46,8 @@ API_KEY_MESSAGE = (
 BEARER_MESSAGE = (
     "Unauthorized. Access token is missing, invalid, audience is incorrect (https://ai.azure.com), or have expired."
 )
+# The quota of a deployment without an ``rpm`` entry: high enough that no test or benchmark meets it.
+DEFAULT_RPM = 100_000
 _PROJECT_RE = re.compile(r"^/api/projects/([^/]+)(/.*)?$")
 
 
@@ -93,6 +98,10 @@ class Service:
     :param bearer_tokens: accepted bearer tokens.
     :param stream_dialect: ``"openai"`` or ``"azure"`` SSE.
     :param seed: seed of the rendered pictures.
+    :param clock: the time source of quotas, background generations and timestamps.
+    :param unlisted_deployments: deployments left out of ``/deployments`` (they still answer).
+    :param deployment_overrides: deployment name → listing fields that replace the real ones.
+    :param rpm: deployment name → requests-per-minute quota (others get :data:`DEFAULT_RPM`).
     """
 
     def __init__(
@@ -105,6 +114,10 @@ class Service:
         bearer_tokens: Iterable[str] | None,
         stream_dialect: str,
         seed: int,
+        clock: Clock | None = None,
+        unlisted_deployments: Iterable[str] = (),
+        deployment_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        rpm: Mapping[str, int] | None = None,
     ) -> None:
         self.project = project
         self.model_deployments = _name_map(model_deployments)
@@ -113,6 +126,8 @@ class Service:
         self.bearer_tokens = None if bearer_tokens is None else frozenset(bearer_tokens)
         self.stream_dialect = stream_dialect
         self.seed = seed
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.rpm = dict(rpm or {})
         self.faults = FaultQueue()
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
@@ -134,7 +149,14 @@ class Service:
             admin_routes(self.faults, lambda: [r.as_json() for r in self.requests()], self.clear_requests)
         )
         self.api_table = RouteTable([*self.responses.routes(), *file_routes(self.files)])
-        self.project_table = RouteTable(agent_routes(self.agents))
+        self.deployments = DeploymentListing(
+            model_deployments=self.model_deployments,
+            image_deployments=self.image_deployments,
+            unlisted=unlisted_deployments,
+            overrides=deployment_overrides,
+            capacity=lambda name: self.rpm.get(name, DEFAULT_RPM),
+        )
+        self.project_table = RouteTable([*agent_routes(self.agents), *deployment_routes(self.deployments)])
 
     # ------------------------------------------------------------------ request log
 
