@@ -43,12 +43,17 @@ class Request:
 
 @dataclass
 class JsonReply:
-    """A JSON answer: ``status``, ``body`` (serialised compactly) and extra ``headers``."""
+    """A JSON answer: ``status``, ``body`` (serialised compactly) and extra ``headers``.
+
+    Every reply kind has ``pre_delay`` (real seconds to wait before answering: a fault) and
+    ``clock_delay`` (a generation latency, waited on the emulator clock, so a fake clock just advances).
+    """
 
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     pre_delay: float = 0.0
+    clock_delay: float = 0.0
 
 
 @dataclass
@@ -60,6 +65,7 @@ class BytesReply:
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
     pre_delay: float = 0.0
+    clock_delay: float = 0.0
 
 
 # ("event", payload) writes one SSE event, ("done", None) writes "data: [DONE]",
@@ -74,6 +80,7 @@ class StreamReply:
     chunks: Iterator[StreamChunk]
     headers: dict[str, str] = field(default_factory=dict)
     pre_delay: float = 0.0
+    clock_delay: float = 0.0
 
 
 @dataclass
@@ -81,6 +88,7 @@ class DropReply:
     """Cut the connection without answering."""
 
     pre_delay: float = 0.0
+    clock_delay: float = 0.0
 
 
 Reply = JsonReply | BytesReply | StreamReply | DropReply

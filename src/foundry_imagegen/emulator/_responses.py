@@ -20,6 +20,7 @@ from ._files import FileStore
 from ._http import DropReply, JsonReply, Reply, Request, Route, StreamReply
 from ._inputs import collect_input_images, load_image_ref
 from ._png import Raster
+from ._quota import QuotaBook, generation_latency
 from ._streaming import sse_chunks
 from ._tool import (
     FIXED_SIZES,
@@ -148,6 +149,8 @@ class ResponsesApi:
     :param files: uploads, for ``file_id`` inputs and masks.
     :param agents: agent versions, for ``agent_reference``.
     :param store: stored responses and images.
+    :param quota: the per-deployment request windows.
+    :param latency: ``(mean, spread)`` seconds of generation time, or None for none.
     """
 
     def __init__(
@@ -161,6 +164,8 @@ class ResponsesApi:
         files: FileStore,
         agents: AgentStore,
         store: ResponseStore,
+        quota: QuotaBook,
+        latency: tuple[float, float] | None = None,
     ) -> None:
         self.model_deployments = model_deployments
         self.image_deployments = image_deployments
@@ -170,6 +175,8 @@ class ResponsesApi:
         self.files = files
         self.agents = agents
         self.store = store
+        self.quota = quota
+        self.latency = latency
 
     def routes(self) -> list[Route]:
         """This area's route table entries (paths after any project prefix)."""
@@ -203,12 +210,13 @@ class ResponsesApi:
     # ------------------------------------------------------------------ create
 
     def create(self, req: Request, _m: re.Match[str]) -> Reply:
-        """``POST …/responses``: transport faults, validation, content faults, then the JSON or SSE answer."""
+        """``POST …/responses``: transport faults, the quota, validation, content faults, then the answer."""
         try:
             body: Any = json.loads(req.body) if req.body else None
         except ValueError:
             body = None
         stream = isinstance(body, dict) and body.get("stream") is True
+        deployments = self._deployments_of(body, req)
         pre_delay = 0.0
         fault = self.faults.take(stream=stream, transport=True)
         if fault is not None:
@@ -216,8 +224,14 @@ class ResponsesApi:
                 return DropReply()
             error = transport_fault_error(fault, req.request_id)
             if error is not None:
+                # The fault's own headers (its Retry-After, its zero remaining) win over the window's.
+                error.headers = {**self.quota.peek(deployments), **error.headers}
                 raise error
             pre_delay = float(fault.params["delay"])  # slow_first_byte: answered normally after the delay
+        admission = self.quota.admit(deployments, tokens=24 + min(len(req.body), 400_000) // 4)
+        if admission.refusal is not None:
+            raise admission.refusal
+        reply: JsonReply | StreamReply
         try:
             if not isinstance(body, dict):
                 raise openai_error(
@@ -231,12 +245,43 @@ class ResponsesApi:
             # One fault per request: a transport fault already used this request's turn.
             fault = self.faults.take(stream=stream, transport=False) if fault is None else None
             reply = self._answer(turn, fault, req, stream=stream)
+            if self.latency is not None:
+                reply.clock_delay = generation_latency(self.latency, self.seed, req.body)
         except ApiError as exc:
             reply = JsonReply(exc.status, exc.body, dict(exc.headers))
+        served = self._served_deployment(body)
+        extra = {"x-ms-deployment-name": served} if served is not None else {}
+        reply.headers = {**admission.headers, **extra, **reply.headers}
         reply.pre_delay = pre_delay
         return reply
 
-    def _answer(self, turn: Turn, fault: Fault | None, req: Request, *, stream: bool) -> Reply:
+    def _served_deployment(self, body: Any) -> str | None:
+        """The orchestrator deployment that serves the call (``model``, or the referenced agent's)."""
+        model = body.get("model") if isinstance(body, dict) else None
+        if not isinstance(model, str) and isinstance(body, dict):
+            ref = body.get("agent_reference") or body.get("agent")
+            if isinstance(ref, dict) and isinstance(ref.get("name"), str):
+                try:
+                    version = ref.get("version")
+                    details = self.agents.get_version(ref["name"], None if version is None else str(version))
+                except ApiError:
+                    return None
+                definition = details.get("definition")
+                model = definition.get("model") if isinstance(definition, dict) else None
+        return model if isinstance(model, str) and model in self.model_deployments else None
+
+    def _deployments_of(self, body: Any, req: Request) -> list[str]:
+        """The known deployments a call would use, to charge their quotas before validation."""
+        found: list[str] = []
+        served = self._served_deployment(body)
+        if served is not None:
+            found.append(served)
+        image = req.headers.get(IMAGE_HEADER)
+        if image is not None and image in self.image_deployments:
+            found.append(image)
+        return found
+
+    def _answer(self, turn: Turn, fault: Fault | None, req: Request, *, stream: bool) -> JsonReply | StreamReply:
         if fault is not None and fault.kind == "content_filter":
             raise content_filter_error(fault)
         dialect: Dialect = ("azure" if self.stream_dialect == "azure" else "openai") if stream else "json"

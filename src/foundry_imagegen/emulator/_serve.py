@@ -76,7 +76,46 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=MODEL[@VERSION]",
         help="make GET .../deployments report MODEL (and VERSION) for deployment NAME (repeatable)",
     )
+    parser.add_argument(
+        "--rpm",
+        dest="rpm",
+        action="append",
+        default=[],
+        type=_rpm,
+        metavar="NAME=N",
+        help="requests-per-minute quota of deployment NAME; over it calls get 429 (repeatable)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=_latency,
+        default=None,
+        metavar="MEAN[:SPREAD]",
+        help="seconds each Responses call takes to generate, drawn from MEAN +- SPREAD (default: none)",
+    )
+    parser.add_argument("--region", default="East US 2", help="x-ms-region header value (default: East US 2)")
     return parser
+
+
+def _rpm(value: str) -> tuple[str, int]:
+    name, rest = _pair(value, "NAME=N")
+    try:
+        limit = int(rest)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=N with an integer N, got {value!r}") from None
+    if limit < 1:
+        raise argparse.ArgumentTypeError(f"the quota in {value!r} must be >= 1")
+    return name, limit
+
+
+def _latency(value: str) -> tuple[float, float]:
+    mean, _, spread = value.partition(":")
+    try:
+        pair = (float(mean), float(spread or 0))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MEAN[:SPREAD] in seconds, got {value!r}") from None
+    if pair[0] < 0 or pair[1] < 0:
+        raise argparse.ArgumentTypeError("latency mean and spread must be >= 0")
+    return pair
 
 
 def _pair(value: str, what: str) -> tuple[str, str]:
@@ -116,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             read_timeout=args.read_timeout,
             unlisted_deployments=args.unlisted_deployments,
             deployment_overrides=dict(args.listed_models),
+            rpm=dict(args.rpm),
+            latency=args.latency,
+            region=args.region,
         )
         emulator.start()
     except (ValueError, OSError) as exc:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from ._clock import Clock
+from ._quota import parse_latency
 from ._service import (
     BytesReply,
     DropReply,
@@ -227,6 +228,10 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.pre_delay > 0 and self.server.stopping.wait(reply.pre_delay):
             self._drop()
             return
+        # A generation latency: real time on the wall clock, an instant advance on a fake one.
+        if reply.clock_delay > 0 and self.server.service.clock.sleep(reply.clock_delay, self.server.stopping):
+            self._drop()
+            return
         try:
             if isinstance(reply, DropReply):
                 self._drop()
@@ -247,7 +252,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _common_headers(self, request_id: str, extra: Mapping[str, str]) -> None:
         self.send_header("x-request-id", request_id)
         self.send_header("apim-request-id", str(uuid.uuid4()))
-        self.send_header("x-ms-region", "Emulator")
+        self.send_header("x-ms-region", self.server.service.region)
+        # azure-core sends a client request id on every call and the service echoes it.
+        client_id = self.headers.get("x-ms-client-request-id")
+        if client_id is not None:
+            self.send_header("x-ms-client-request-id", client_id)
         for name, value in extra.items():
             self.send_header(name, value)
 
@@ -330,6 +339,12 @@ class Emulator:
     ``deployment_overrides`` (name → listing fields such as ``{"modelName": "gpt-image-1"}`` that replace
     the real ones; an unknown name adds a listed deployment that serves nothing).
 
+    Quotas and headers: ``rpm`` (deployment name → requests per minute over a sliding one-minute
+    window of ``clock``; over it a call gets the service's 429 with ``Retry-After``; others are
+    practically unlimited), ``latency`` (``(mean, spread)`` seconds, or a bare mean: each Responses
+    call takes a time drawn from ``mean ± spread``, the same for the same request; waited in the server
+    thread, or advanced on a fake clock) and ``region`` (the ``x-ms-region`` header).
+
     Example::
 
         with Emulator() as emu:
@@ -361,6 +376,9 @@ class Emulator:
         clock: Clock | None = None,
         unlisted_deployments: Iterable[str] = (),
         deployment_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        rpm: Mapping[str, int] | None = None,
+        latency: tuple[float, float] | float | None = None,
+        region: str = "East US 2",
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -391,6 +409,9 @@ class Emulator:
             clock=clock,
             unlisted_deployments=unlisted_deployments,
             deployment_overrides=deployment_overrides,
+            rpm=rpm,
+            latency=parse_latency(latency),
+            region=region,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

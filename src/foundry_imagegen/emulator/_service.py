@@ -23,6 +23,7 @@ from ._errors import ApiError, azure_error
 from ._faults import FaultQueue
 from ._files import FileStore, file_routes
 from ._http import BytesReply, DropReply, JsonReply, Reply, Request, RouteTable, StreamReply
+from ._quota import QuotaBook
 from ._responses import ResponsesApi, ResponseStore, check_definition
 
 __all__ = [
@@ -102,6 +103,8 @@ class Service:
     :param unlisted_deployments: deployments left out of ``/deployments`` (they still answer).
     :param deployment_overrides: deployment name → listing fields that replace the real ones.
     :param rpm: deployment name → requests-per-minute quota (others get :data:`DEFAULT_RPM`).
+    :param latency: ``(mean, spread)`` seconds of generation time per Responses call, or None.
+    :param region: the ``x-ms-region`` display name.
     """
 
     def __init__(
@@ -118,6 +121,8 @@ class Service:
         unlisted_deployments: Iterable[str] = (),
         deployment_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         rpm: Mapping[str, int] | None = None,
+        latency: tuple[float, float] | None = None,
+        region: str = "East US 2",
     ) -> None:
         self.project = project
         self.model_deployments = _name_map(model_deployments)
@@ -128,6 +133,8 @@ class Service:
         self.seed = seed
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.rpm = dict(rpm or {})
+        self.region = region
+        self.quota = QuotaBook(self.clock, self.rpm, DEFAULT_RPM)
         self.faults = FaultQueue()
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
@@ -142,6 +149,8 @@ class Service:
             files=self.files,
             agents=self.agents,
             store=ResponseStore(),
+            quota=self.quota,
+            latency=latency,
         )
         # Admin and /health: before auth and the request log. Then the API areas, matched on the path
         # after the project prefix; the agents exist only inside a project.
@@ -154,7 +163,7 @@ class Service:
             image_deployments=self.image_deployments,
             unlisted=unlisted_deployments,
             overrides=deployment_overrides,
-            capacity=lambda name: self.rpm.get(name, DEFAULT_RPM),
+            capacity=self.quota.limit,
         )
         self.project_table = RouteTable([*agent_routes(self.agents), *deployment_routes(self.deployments)])
 
