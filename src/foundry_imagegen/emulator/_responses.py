@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ._agents import AgentStore
+from ._background import BackgroundJobs, Job
 from ._catalog import is_reasoning_orchestrator
+from ._clock import Clock
 from ._errors import ApiError, azure_error, openai_error
 from ._events import Dialect, fold, turn_events
 from ._faults import Fault, FaultQueue, content_filter_error, transport_fault_error
@@ -151,6 +152,9 @@ class ResponsesApi:
     :param store: stored responses and images.
     :param quota: the per-deployment request windows.
     :param latency: ``(mean, spread)`` seconds of generation time, or None for none.
+    :param clock: the emulator clock (timestamps, background jobs).
+    :param stopping: set when the server stops (ends waiting background streams).
+    :param background_duration: seconds on ``clock`` a background response takes to finish.
     """
 
     def __init__(
@@ -166,6 +170,9 @@ class ResponsesApi:
         store: ResponseStore,
         quota: QuotaBook,
         latency: tuple[float, float] | None = None,
+        clock: Clock,
+        stopping: threading.Event,
+        background_duration: float = 2.0,
     ) -> None:
         self.model_deployments = model_deployments
         self.image_deployments = image_deployments
@@ -177,6 +184,9 @@ class ResponsesApi:
         self.store = store
         self.quota = quota
         self.latency = latency
+        self.clock = clock
+        self.background_duration = background_duration
+        self.jobs = BackgroundJobs(clock, stopping, store.put)
 
     def routes(self) -> list[Route]:
         """This area's route table entries (paths after any project prefix)."""
@@ -184,6 +194,7 @@ class ResponsesApi:
             Route.of("POST", rf"{_OPENAI}/responses", self.create),
             Route.of("GET", rf"{_OPENAI}/responses/([^/]+)", self.retrieve),
             Route.of("DELETE", rf"{_OPENAI}/responses/([^/]+)", self.delete),
+            Route.of("POST", rf"{_OPENAI}/responses/([^/]+)/cancel", self.cancel),
         ]
 
     # ------------------------------------------------------------------ stored responses
@@ -194,18 +205,89 @@ class ResponsesApi:
             404, f"Response with id '{response_id}' not found.", "invalid_request_error", None, "not_found"
         )
 
-    def retrieve(self, _req: Request, m: re.Match[str]) -> Reply:
-        """``GET …/responses/{id}``: the stored response without image results, as the service keeps it."""
-        stored = self.store.get(m.group(1))
+    def retrieve(self, req: Request, m: re.Match[str]) -> Reply:
+        """``GET …/responses/{id}``: a background job as it stands now, or the stored response.
+
+        A stored foreground response comes back without image results, as the service keeps it; a
+        background one shows its image once finished (that is what polling is for). With
+        ``stream=true`` a background response created with ``stream: true`` is streamed again from
+        ``starting_after`` + 1.
+        """
+        response_id = m.group(1)
+        job = self.jobs.get(response_id)
+        if req.query.get("stream", "").lower() == "true":
+            return self._resume(req, response_id, job)
+        if job is not None:
+            return JsonReply(200, job.snapshot(self.clock.now()))
+        stored = self.store.get(response_id)
         if stored is None:
-            raise self._not_found(m.group(1))
+            raise self._not_found(response_id)
         return JsonReply(200, strip_results(stored))
+
+    def _resume(self, req: Request, response_id: str, job: Job | None) -> Reply:
+        if job is None:
+            if self.store.get(response_id) is None:
+                raise self._not_found(response_id)
+            raise openai_error(
+                400,
+                f"Response '{response_id}' was not created in background mode; only background responses can "
+                "be streamed again.",
+                "invalid_request_error",
+                "stream",
+                "invalid_value",
+            )
+        if not job.streamed:
+            raise openai_error(
+                400,
+                f"Response '{response_id}' was not created with 'stream': true, so it cannot be streamed.",
+                "invalid_request_error",
+                "stream",
+                "invalid_value",
+            )
+        raw = req.query.get("starting_after", "-1")
+        try:
+            after = int(raw)
+        except ValueError:
+            raise openai_error(
+                400,
+                f"Invalid 'starting_after': expected an integer, got '{raw}'.",
+                "invalid_request_error",
+                "starting_after",
+                "invalid_type",
+            ) from None
+        return StreamReply(self.jobs.stream(job, after=after, done_sentinel=self.stream_dialect == "azure"))
 
     def delete(self, _req: Request, m: re.Match[str]) -> Reply:
         """``DELETE …/responses/{id}``."""
-        if self.store.pop(m.group(1)) is None:
+        job = self.jobs.pop(m.group(1))
+        if self.store.pop(m.group(1)) is None and job is None:
             raise self._not_found(m.group(1))
         return JsonReply(200, {"id": m.group(1), "object": "response.deleted", "deleted": True})
+
+    def cancel(self, _req: Request, m: re.Match[str]) -> Reply:
+        """``POST …/responses/{id}/cancel``: only a running background response can be cancelled (idempotent)."""
+        response_id = m.group(1)
+        job = self.jobs.get(response_id)
+        if job is None:
+            if self.store.get(response_id) is None:
+                raise self._not_found(response_id)
+            raise openai_error(
+                400,
+                "Only responses created with background=true can be cancelled.",
+                "invalid_request_error",
+                None,
+                None,
+            )
+        cancelled = self.jobs.cancel(job)
+        if cancelled is None:
+            raise openai_error(
+                400,
+                f"Cannot cancel a response that has already finished (status '{job.final['status']}').",
+                "invalid_request_error",
+                None,
+                None,
+            )
+        return JsonReply(200, cancelled)
 
     # ------------------------------------------------------------------ create
 
@@ -243,9 +325,11 @@ class ResponsesApi:
                 )
             turn = self.prepare(body, req)
             # One fault per request: a transport fault already used this request's turn.
-            fault = self.faults.take(stream=stream, transport=False) if fault is None else None
+            background = body.get("background") is True
+            # A background stream is replayed from stored events, where a mid-stream fault has no place.
+            fault = self.faults.take(stream=stream and not background, transport=False) if fault is None else None
             reply = self._answer(turn, fault, req, stream=stream)
-            if self.latency is not None:
+            if self.latency is not None and not background:
                 reply.clock_delay = generation_latency(self.latency, self.seed, req.body)
         except ApiError as exc:
             reply = JsonReply(exc.status, exc.body, dict(exc.headers))
@@ -285,6 +369,8 @@ class ResponsesApi:
         if fault is not None and fault.kind == "content_filter":
             raise content_filter_error(fault)
         dialect: Dialect = ("azure" if self.stream_dialect == "azure" else "openai") if stream else "json"
+        if turn.body.get("background") is True:
+            return self._start_background(turn, fault, req, dialect=dialect, stream=stream)
         events = turn_events(turn, fault, dialect=dialect, request_id=req.request_id, store=self.store.put)
         if not stream:
             return JsonReply(200, fold(events))
@@ -296,6 +382,19 @@ class ResponsesApi:
 
         chunks = sse_chunks(events, fault, dialect=dialect, request_id=req.request_id, failed_response=failed_response)
         return StreamReply(chunks)
+
+    def _start_background(
+        self, turn: Turn, fault: Fault | None, req: Request, *, dialect: Dialect, stream: bool
+    ) -> JsonReply | StreamReply:
+        job = self.jobs.start(
+            turn,
+            lambda store: turn_events(turn, fault, dialect=dialect, request_id=req.request_id, store=store),
+            duration=self.background_duration,
+            streamed=stream,
+        )
+        if not stream:
+            return JsonReply(200, job.snapshot(job.started))
+        return StreamReply(self.jobs.stream(job, after=-1, done_sentinel=dialect == "azure"))
 
     # ------------------------------------------------------------------ validation steps
 
@@ -309,6 +408,7 @@ class ResponsesApi:
         for i in image_indexes:
             check_tool_fields(tools[i], f"tools[{i}]", image_model=image_model)
         self._check_input(body)
+        self._check_background(body)
         previous = self._previous_response_image(body.get("previous_response_id"))
         job = _ImageJob(None, [dict(t) for t in tools])
         if image_indexes:
@@ -318,7 +418,7 @@ class ResponsesApi:
         return Turn(
             body=body,
             response_id=new_id("resp"),
-            created_at=int(time.time()),
+            created_at=int(self.clock.now()),
             model=model,
             instructions=instructions if isinstance(instructions, str) else None,
             prompt=extract_prompt(body.get("input")),
@@ -329,6 +429,7 @@ class ResponsesApi:
             reasoning=is_reasoning_orchestrator(self.model_deployments[model]),
             base=job.base,
             mask=job.mask,
+            now=self.clock.now,
         )
 
     def _resolve_agent(self, body: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -425,9 +526,31 @@ class ResponsesApi:
                 "invalid_type",
             )
 
+    @staticmethod
+    def _check_background(body: dict[str, Any]) -> None:
+        background = body.get("background")
+        if background is not None and not isinstance(background, bool):
+            raise openai_error(
+                400,
+                "Invalid type for 'background': expected a boolean.",
+                "invalid_request_error",
+                "background",
+                "invalid_type",
+            )
+        if background and body.get("store", True) is False:
+            raise openai_error(
+                400,
+                "Background mode requires 'store' to be true.",
+                "invalid_request_error",
+                "background",
+                "invalid_value",
+            )
+
     def _previous_response_image(self, previous_id: Any) -> Raster | None:
         if previous_id is None:
             return None
+        # A background response becomes a usable previous response once it has finished.
+        self.jobs.settle_all()
         if not (isinstance(previous_id, str) and self.store.knows(previous_id)):
             raise openai_error(
                 404,

@@ -345,6 +345,9 @@ class Emulator:
     call takes a time drawn from ``mean ± spread``, the same for the same request; waited in the server
     thread, or advanced on a fake clock) and ``region`` (the ``x-ms-region`` header).
 
+    Background mode: ``background_duration`` (seconds on ``clock`` a ``background: true`` response
+    takes from ``queued`` to done; default 2).
+
     Example::
 
         with Emulator() as emu:
@@ -379,6 +382,7 @@ class Emulator:
         rpm: Mapping[str, int] | None = None,
         latency: tuple[float, float] | float | None = None,
         region: str = "East US 2",
+        background_duration: float = 2.0,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -388,6 +392,8 @@ class Emulator:
             raise ValueError(f"stream_dialect must be 'openai' or 'azure', not {stream_dialect!r}")
         if event_delay < 0:
             raise ValueError("event_delay must be >= 0")
+        if not background_duration >= 0:
+            raise ValueError("background_duration must be >= 0 seconds")
         if not read_timeout > 0:
             raise ValueError("read_timeout must be > 0 seconds")
         if not 0 <= port <= 65535:
@@ -412,11 +418,13 @@ class Emulator:
             rpm=rpm,
             latency=parse_latency(latency),
             region=region,
+            background_duration=background_duration,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._wake: tuple[socket.socket, socket.socket] | None = None
-        self._stopping = threading.Event()
+        # Shared with the service, whose background streams wait on the clock and must end on stop.
+        self._stopping = self._service.stopping
         self._lifecycle = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle

@@ -105,6 +105,7 @@ class Service:
     :param rpm: deployment name → requests-per-minute quota (others get :data:`DEFAULT_RPM`).
     :param latency: ``(mean, spread)`` seconds of generation time per Responses call, or None.
     :param region: the ``x-ms-region`` display name.
+    :param background_duration: seconds on ``clock`` a background response takes to finish.
     """
 
     def __init__(
@@ -123,6 +124,7 @@ class Service:
         rpm: Mapping[str, int] | None = None,
         latency: tuple[float, float] | None = None,
         region: str = "East US 2",
+        background_duration: float = 2.0,
     ) -> None:
         self.project = project
         self.model_deployments = _name_map(model_deployments)
@@ -135,6 +137,8 @@ class Service:
         self.rpm = dict(rpm or {})
         self.region = region
         self.quota = QuotaBook(self.clock, self.rpm, DEFAULT_RPM)
+        # Set by the server while it stops, so that waiting background streams end.
+        self.stopping = threading.Event()
         self.faults = FaultQueue()
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
@@ -151,6 +155,9 @@ class Service:
             store=ResponseStore(),
             quota=self.quota,
             latency=latency,
+            clock=self.clock,
+            stopping=self.stopping,
+            background_duration=background_duration,
         )
         # Admin and /health: before auth and the request log. Then the API areas, matched on the path
         # after the project prefix; the agents exist only inside a project.
