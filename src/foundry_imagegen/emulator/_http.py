@@ -30,7 +30,8 @@ class Request:
     """A parsed HTTP request.
 
     ``path`` is the full URL path (project prefix included); ``headers`` keys are lower-case;
-    ``request_id`` is echoed as ``x-request-id``.
+    ``request_id`` is echoed as ``x-request-id``. The service fills in ``project`` (None on the resource
+    endpoint) and, for calls through an agent endpoint, ``agent``, before the handlers see it.
     """
 
     method: str
@@ -39,6 +40,8 @@ class Request:
     headers: dict[str, str]
     body: bytes
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    project: str | None = None
+    agent: str | None = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from ._agents import AgentStore
 from ._background import BackgroundJobs, Job
 from ._catalog import is_reasoning_orchestrator
 from ._clock import Clock
+from ._conversations import ConversationStore, normalise_items
 from ._errors import ApiError, azure_error, openai_error
 from ._events import Dialect, fold, turn_events
 from ._faults import Fault, FaultQueue, content_filter_error, transport_fault_error
@@ -155,6 +156,7 @@ class ResponsesApi:
     :param clock: the emulator clock (timestamps, background jobs).
     :param stopping: set when the server stops (ends waiting background streams).
     :param background_duration: seconds on ``clock`` a background response takes to finish.
+    :param conversations: the project's conversations, for ``conversation``.
     """
 
     def __init__(
@@ -173,6 +175,7 @@ class ResponsesApi:
         clock: Clock,
         stopping: threading.Event,
         background_duration: float = 2.0,
+        conversations: ConversationStore,
     ) -> None:
         self.model_deployments = model_deployments
         self.image_deployments = image_deployments
@@ -186,7 +189,8 @@ class ResponsesApi:
         self.latency = latency
         self.clock = clock
         self.background_duration = background_duration
-        self.jobs = BackgroundJobs(clock, stopping, store.put)
+        self.conversations = conversations
+        self.jobs = BackgroundJobs(clock, stopping, self._finish)
 
     def routes(self) -> list[Route]:
         """This area's route table entries (paths after any project prefix)."""
@@ -371,17 +375,23 @@ class ResponsesApi:
         dialect: Dialect = ("azure" if self.stream_dialect == "azure" else "openai") if stream else "json"
         if turn.body.get("background") is True:
             return self._start_background(turn, fault, req, dialect=dialect, stream=stream)
-        events = turn_events(turn, fault, dialect=dialect, request_id=req.request_id, store=self.store.put)
+        events = turn_events(turn, fault, dialect=dialect, request_id=req.request_id, store=self._finish)
         if not stream:
             return JsonReply(200, fold(events))
 
         def failed_response(error: dict[str, Any]) -> dict[str, Any]:
             failed = turn.response("failed", [], error=error)
-            self.store.put(turn, failed, None, None)
+            self._finish(turn, failed, None, None)
             return failed
 
         chunks = sse_chunks(events, fault, dialect=dialect, request_id=req.request_id, failed_response=failed_response)
         return StreamReply(chunks)
+
+    def _finish(self, turn: Turn, response: dict[str, Any], raster: Raster | None, item_id: str | None) -> None:
+        """Keep a finished response; a completed conversation turn also joins its conversation."""
+        self.store.put(turn, response, raster, item_id)
+        if turn.conversation_id is not None and response.get("status") == "completed":
+            self.conversations.record_turn(turn.conversation_id, turn.input_items, list(response.get("output", [])))
 
     def _start_background(
         self, turn: Turn, fault: Fault | None, req: Request, *, dialect: Dialect, stream: bool
@@ -409,19 +419,25 @@ class ResponsesApi:
             check_tool_fields(tools[i], f"tools[{i}]", image_model=image_model)
         self._check_input(body)
         self._check_background(body)
+        conversation_id, history = self._conversation(body, req)
         previous = self._previous_response_image(body.get("previous_response_id"))
         job = _ImageJob(None, [dict(t) for t in tools])
         if image_indexes:
             assert deployment is not None and image_model is not None
-            job = self._image_job(body, tools, image_indexes[0], deployment, image_model, previous)
+            job = self._image_job(body, tools, image_indexes[0], deployment, image_model, previous, history)
         instructions = source.get("instructions")
+        prompt = extract_prompt(body.get("input"))
+        if not prompt and history:
+            # The turn may bring no input of its own: the conversation's last user message is the prompt.
+            users = [i for i in history if i.get("type") == "message" and i.get("role") == "user"]
+            prompt = extract_prompt(users[-1:])
         return Turn(
             body=body,
             response_id=new_id("resp"),
             created_at=int(self.clock.now()),
             model=model,
             instructions=instructions if isinstance(instructions, str) else None,
-            prompt=extract_prompt(body.get("input")),
+            prompt=prompt,
             tools_echo=job.tools_echo,
             spec=job.spec,
             seed=self.seed,
@@ -430,6 +446,8 @@ class ResponsesApi:
             base=job.base,
             mask=job.mask,
             now=self.clock.now,
+            conversation_id=conversation_id,
+            input_items=normalise_items(body.get("input"), "input") if conversation_id is not None else [],
         )
 
     def _resolve_agent(self, body: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -526,6 +544,37 @@ class ResponsesApi:
                 "invalid_type",
             )
 
+    def _conversation(self, body: dict[str, Any], req: Request) -> tuple[str | None, list[dict[str, Any]]]:
+        """The conversation the call continues and its items, or (None, [])."""
+        value = body.get("conversation")
+        if value is None:
+            return None, []
+        if body.get("previous_response_id") is not None:
+            raise openai_error(
+                400,
+                "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or "
+                "'conversation'.",
+                "invalid_request_error",
+                None,
+                "mutually_exclusive_parameters",
+            )
+        conversation_id = value.get("id") if isinstance(value, dict) else value
+        if not isinstance(conversation_id, str) or not conversation_id:
+            raise openai_error(
+                400,
+                "Invalid 'conversation': expected a conversation id or an object with 'id'.",
+                "invalid_request_error",
+                "conversation",
+                "invalid_value",
+            )
+        if req.project is None:
+            # Conversations exist only in projects; a resource endpoint knows none.
+            raise ConversationStore.not_found(conversation_id, "conversation")
+        try:
+            return conversation_id, self.conversations.history(conversation_id)
+        except ApiError:
+            raise ConversationStore.not_found(conversation_id, "conversation") from None
+
     @staticmethod
     def _check_background(body: dict[str, Any]) -> None:
         background = body.get("background")
@@ -569,12 +618,15 @@ class ResponsesApi:
         deployment: str,
         image_model: str,
         previous: Raster | None,
+        history: list[dict[str, Any]],
     ) -> _ImageJob:
         """Resolve the first image tool and the picture it edits (input images win over the previous one)."""
         spec = resolve_tool(tools[first], first, deployment=deployment, image_model=image_model)
         tools_echo = [dict(t) for t in tools]
         tools_echo[first] = spec.echo
         inputs = collect_input_images(body.get("input"), self.files.content, self.store.image)
+        if not inputs and history:
+            inputs = collect_input_images(self._resolvable(history), self.files.content, self.store.image)
         base = inputs[-1].raster if inputs else previous
         if spec.action == "edit" and base is None:
             raise openai_error(
@@ -592,6 +644,17 @@ class ResponsesApi:
             w, h = self._auto_edit_size(base, image_model)
             spec = replace(spec, width=w, height=h)
         return _ImageJob(spec, tools_echo, base, mask)
+
+    def _resolvable(self, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Conversation items whose images can still be found: the emulator keeps only recent pictures."""
+        kept = []
+        for item in history:
+            if item.get("type") in ("image_generation_call", "item_reference") and not item.get("result"):
+                item_id = item.get("id")
+                if not (isinstance(item_id, str) and self.store.image(item_id) is not None):
+                    continue
+            kept.append(item)
+        return kept
 
     def _load_mask(self, spec: ToolSpec, base: Raster) -> Raster | None:
         if spec.mask is None:

@@ -18,6 +18,7 @@ from typing import Any
 from ._admin import admin_routes
 from ._agents import AgentStore, agent_routes
 from ._clock import Clock, SystemClock
+from ._conversations import ConversationStore, conversation_routes
 from ._deployments import DeploymentListing, deployment_routes
 from ._errors import ApiError, azure_error
 from ._faults import FaultQueue
@@ -144,6 +145,7 @@ class Service:
         self._log: list[RecordedRequest] = []
         self.agents = AgentStore(functools.partial(check_definition, image_deployments=self.image_deployments))
         self.files = FileStore()
+        self.conversations = ConversationStore(self.clock)
         self.responses = ResponsesApi(
             model_deployments=self.model_deployments,
             image_deployments=self.image_deployments,
@@ -158,6 +160,7 @@ class Service:
             clock=self.clock,
             stopping=self.stopping,
             background_duration=background_duration,
+            conversations=self.conversations,
         )
         # Admin and /health: before auth and the request log. Then the API areas, matched on the path
         # after the project prefix; the agents exist only inside a project.
@@ -172,7 +175,14 @@ class Service:
             overrides=deployment_overrides,
             capacity=self.quota.limit,
         )
-        self.project_table = RouteTable([*agent_routes(self.agents), *deployment_routes(self.deployments)])
+        # Conversations, agents and deployments exist only inside a project.
+        self.project_table = RouteTable(
+            [
+                *conversation_routes(self.conversations),
+                *agent_routes(self.agents),
+                *deployment_routes(self.deployments),
+            ]
+        )
 
     # ------------------------------------------------------------------ request log
 
@@ -222,6 +232,7 @@ class Service:
         self._check_auth(req.headers)
         if project is not None and project != self.project:
             raise azure_error(404, "not_found", f"Project '{project}' not found.")
+        req.project = project
         reply = self.api_table.dispatch(req, path)
         if reply is None and project is not None:
             reply = self.project_table.dispatch(req, path)

@@ -85,6 +85,9 @@ class Turn:
     mask: Raster | None = None
     # The emulator clock, for ``completed_at``.
     now: Callable[[], float] = time.time
+    # With ``conversation``: its id, and this turn's input items to append once it completes.
+    conversation_id: str | None = None
+    input_items: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     _final: Raster | None = None
     _final_b64: str | None = None
 
@@ -248,6 +251,7 @@ class Turn:
             error=error,
             completed_at=int(self.now()) if status == "completed" else None,
             agent_reference=self.agent_reference,
+            conversation=self.conversation_id,
             tool_usage=image_usage if done else None,
             reasoning_effort=(effort or "medium") if self.reasoning else None,
         )
