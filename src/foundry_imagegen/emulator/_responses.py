@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 from collections import OrderedDict
@@ -337,16 +338,22 @@ class ResponsesApi:
                 reply.clock_delay = generation_latency(self.latency, self.seed, req.body)
         except ApiError as exc:
             reply = JsonReply(exc.status, exc.body, dict(exc.headers))
-        served = self._served_deployment(body)
+        served = self._served_deployment(body, req)
         extra = {"x-ms-deployment-name": served} if served is not None else {}
         reply.headers = {**admission.headers, **extra, **reply.headers}
         reply.pre_delay = pre_delay
         return reply
 
-    def _served_deployment(self, body: Any) -> str | None:
+    def _served_deployment(self, body: Any, req: Request) -> str | None:
         """The orchestrator deployment that serves the call (``model``, or the referenced agent's)."""
         model = body.get("model") if isinstance(body, dict) else None
-        if not isinstance(model, str) and isinstance(body, dict):
+        if req.agent is not None:
+            try:
+                definition = self.agents.get_version(req.agent, None).get("definition")
+            except ApiError:
+                return None
+            model = definition.get("model") if isinstance(definition, dict) else None
+        elif not isinstance(model, str) and isinstance(body, dict):
             ref = body.get("agent_reference") or body.get("agent")
             if isinstance(ref, dict) and isinstance(ref.get("name"), str):
                 try:
@@ -361,7 +368,7 @@ class ResponsesApi:
     def _deployments_of(self, body: Any, req: Request) -> list[str]:
         """The known deployments a call would use, to charge their quotas before validation."""
         found: list[str] = []
-        served = self._served_deployment(body)
+        served = self._served_deployment(body, req)
         if served is not None:
             found.append(served)
         image = req.headers.get(IMAGE_HEADER)
@@ -410,7 +417,7 @@ class ResponsesApi:
 
     def prepare(self, body: dict[str, Any], req: Request) -> Turn:
         """Validate ``body`` in the service's order and resolve everything the answer needs."""
-        definition, agent_echo = self._resolve_agent(body)
+        definition, agent_echo = self._endpoint_agent(body, req) if req.agent is not None else self._resolve_agent(body)
         source = definition if definition is not None else body
         tools, image_indexes = self._tools(source.get("tools"))
         deployment, image_model = self._image_deployment(req, image_indexes)
@@ -449,6 +456,17 @@ class ResponsesApi:
             conversation_id=conversation_id,
             input_items=normalise_items(body.get("input"), "input") if conversation_id is not None else [],
         )
+
+    def _endpoint_agent(self, body: dict[str, Any], req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A call through ``/agents/{name}/endpoint``: the URL names the agent, its rules pick the version."""
+        assert req.agent is not None
+        for key in ("tools", "tool_choice", "parallel_tool_calls", "agent_reference", "agent"):
+            if body.get(key) is not None:
+                raise openai_error(400, "Not allowed when agent is specified.", "invalid_request_error", key, None)
+        draw = random.Random(req.request_id).random()
+        details = self.agents.endpoint_version(req.agent, "responses", draw)
+        echo = {"type": "agent_reference", "name": details["name"], "version": details["version"]}
+        return details["definition"], echo
 
     def _resolve_agent(self, body: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """The referenced agent version's definition and the reference to echo, or (None, None)."""

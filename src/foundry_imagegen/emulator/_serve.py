@@ -93,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds each Responses call takes to generate, drawn from MEAN +- SPREAD (default: none)",
     )
     parser.add_argument("--region", default="East US 2", help="x-ms-region header value (default: East US 2)")
+    parser.add_argument(
+        "--background-duration",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="seconds a background response takes from queued to done (default: 2)",
+    )
+    parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate: serve HTTPS (needs --tls-key)")
+    parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     return parser
 
 
@@ -141,7 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         raise SystemExit(main(["--port", "0", "--dialect", "azure"]))
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     try:
         emulator = Emulator(
             host=args.host,
@@ -158,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rpm=dict(args.rpm),
             latency=args.latency,
             region=args.region,
+            background_duration=args.background_duration,
+            tls=(args.tls_cert, args.tls_key) if args.tls_cert is not None else None,
         )
         emulator.start()
     except (ValueError, OSError) as exc:

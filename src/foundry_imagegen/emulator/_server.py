@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import selectors
 import socket
+import ssl
 import sys
 import threading
 import traceback
@@ -111,7 +112,8 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002 - base signature
         # Clients hanging up (timeouts, dropped streams) are normal; anything else is logged, not printed.
         exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
+        # A client that gives up on the TLS handshake (or speaks plain HTTP to it) is its own problem.
+        if isinstance(exc, (ConnectionError, TimeoutError, ssl.SSLError)):
             return
         _log.error("emulator connection error from %s", client_address, exc_info=exc)
 
@@ -132,9 +134,13 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def setup(self) -> None:
-        super().setup()
         # An idle or stalled client (no request line, half a body) gives its thread back instead of
         # holding it forever; the handler's reads see socket.timeout and close the connection.
+        self.request.settimeout(self.server.read_timeout)
+        if isinstance(self.request, ssl.SSLSocket):
+            # The TLS handshake runs here, in the connection's thread, not in the accept loop.
+            self.request.do_handshake()
+        super().setup()
         self.connection.settimeout(self.server.read_timeout)
         # Headers and body go out in separate writes; without this, Nagle + delayed ACK add ~40 ms.
         with contextlib.suppress(OSError):
@@ -348,6 +354,9 @@ class Emulator:
     Background mode: ``background_duration`` (seconds on ``clock`` a ``background: true`` response
     takes from ``queued`` to done; default 2).
 
+    TLS: ``tls=(certfile, keyfile)`` serves HTTPS (PEM files; a throwaway self-signed certificate is
+    enough), for clients such as azure-core that refuse to send bearer tokens over plain HTTP.
+
     Example::
 
         with Emulator() as emu:
@@ -383,6 +392,7 @@ class Emulator:
         latency: tuple[float, float] | float | None = None,
         region: str = "East US 2",
         background_duration: float = 2.0,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -402,6 +412,11 @@ class Emulator:
             raise ValueError("project must be a non-empty name without '/'")
         self._host = "127.0.0.1" if host == "localhost" else host
         self._port = port
+        self._tls: ssl.SSLContext | None = None
+        if tls is not None:
+            certfile, keyfile = tls
+            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._tls.load_cert_chain(certfile, keyfile)
         self._event_delay = float(event_delay)
         self._read_timeout = float(read_timeout)
         self._service = Service(
@@ -444,6 +459,8 @@ class Emulator:
             server = cls((self._host, self._port), self._service, self._stopping, self._event_delay, self._read_timeout)
             # handle_request() must not block once select() said a connection is waiting.
             server.timeout = 0
+            if self._tls is not None:
+                server.socket = self._tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
             self._server = server
             self._port = server.server_address[1]
             self._wake = socket.socketpair()
@@ -502,11 +519,12 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:50123``."""
+        """Base URL, e.g. ``http://127.0.0.1:50123`` (``https://`` when serving TLS)."""
         if self._server is None:
             raise RuntimeError("emulator not started; call start() or use it as a context manager")
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{host}:{self._port}"
 
     @property
     def endpoint(self) -> str:

@@ -51,6 +51,12 @@ BEARER_MESSAGE = (
 # The quota of a deployment without an ``rpm`` entry: high enough that no test or benchmark meets it.
 DEFAULT_RPM = 100_000
 _PROJECT_RE = re.compile(r"^/api/projects/([^/]+)(/.*)?$")
+_AGENT_ENDPOINT_RE = re.compile(r"^/agents/([^/]+)/endpoint/protocols/openai(/.*)?$")
+FOUNDRY_FEATURES = "foundry-features"
+_PREVIEW_MESSAGE = (
+    "Agent endpoints is in preview. This operation requires the following opt-in preview feature(s): "
+    "AgentEndpoints=V1Preview. Include the 'Foundry-Features: AgentEndpoints=V1Preview' header in your request."
+)
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,8 @@ class Service:
             overrides=deployment_overrides,
             capacity=self.quota.limit,
         )
+        # What an agent endpoint serves: the Responses and Conversations areas, for that agent.
+        self.agent_endpoint_table = RouteTable([*self.responses.routes(), *conversation_routes(self.conversations)])
         # Conversations, agents and deployments exist only inside a project.
         self.project_table = RouteTable(
             [
@@ -233,9 +241,40 @@ class Service:
         if project is not None and project != self.project:
             raise azure_error(404, "not_found", f"Project '{project}' not found.")
         req.project = project
+        if project is not None:
+            m = _AGENT_ENDPOINT_RE.match(path)
+            if m is not None:
+                return self._agent_endpoint(req, m.group(1), m.group(2) or "/")
         reply = self.api_table.dispatch(req, path)
         if reply is None and project is not None:
             reply = self.project_table.dispatch(req, path)
+        if reply is None:
+            raise azure_error(404, "404", "Resource not found")
+        return reply
+
+    def _agent_endpoint(self, req: Request, name: str, rest: str) -> Reply:
+        """``/agents/{name}/endpoint/protocols/openai/…``: a preview surface, so the opt-in header is required.
+
+        Any ``Foundry-Features`` value is accepted: the official client sends its own list of preview
+        features, which does not name agent endpoints, and the service takes it.
+        """
+        self.agents.get_agent(name)
+        if not req.headers.get(FOUNDRY_FEATURES, "").strip():
+            raise ApiError(
+                403,
+                {
+                    "error": {
+                        "code": "preview_feature_required",
+                        "message": _PREVIEW_MESSAGE,
+                        "param": "Foundry-Features",
+                        "type": "invalid_request_error",
+                        "details": [],
+                        "additionalInfo": {"request_id": req.request_id.replace("-", "")},
+                    }
+                },
+            )
+        req.agent = name
+        reply = self.agent_endpoint_table.dispatch(req, "/openai/v1" + (rest if rest != "/" else ""))
         if reply is None:
             raise azure_error(404, "404", "Resource not found")
         return reply
