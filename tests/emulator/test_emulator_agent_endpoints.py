@@ -194,3 +194,13 @@ def test_openai_client_on_the_agent_endpoint(api) -> None:
         # The quota headers name the agent's model deployment.
         raw = client.responses.with_raw_response.create(input="a gull", extra_headers={IMAGE_HEADER: "gpt-image-1"})
         assert raw.headers["x-ms-deployment-name"] == "gpt-4.1"
+
+
+def test_serve_tls_and_background_options() -> None:
+    from foundry_imagegen.emulator._serve import build_parser, main
+
+    args = build_parser().parse_args(["--background-duration", "0.5", "--tls-cert", "c.pem", "--tls-key", "k.pem"])
+    assert (args.background_duration, args.tls_cert, args.tls_key) == (0.5, "c.pem", "k.pem")
+    with pytest.raises(SystemExit) as info:
+        main(["--tls-cert", "c.pem"])
+    assert info.value.code == 2

@@ -197,3 +197,10 @@ def test_jobs_are_bounded(make_api, clock) -> None:
     # The evicted ones had finished and were stored, so they are still readable (as stored responses).
     assert _get(api, ids[0]).json()["status"] == "completed"
     assert _get(api, ids[-1]).json()["status"] == "completed"
+
+
+def test_background_duration_is_checked() -> None:
+    from foundry_imagegen.emulator import Emulator
+
+    with pytest.raises(ValueError, match="background_duration"):
+        Emulator(background_duration=-1)
