@@ -15,7 +15,15 @@ Example::
 
 from __future__ import annotations
 
+from ._clock import FakeClock, SystemClock
 from ._server import DEFAULT_IMAGE_DEPLOYMENTS, DEFAULT_MODEL_DEPLOYMENTS, Emulator
 from ._service import RecordedRequest
 
-__all__ = ["DEFAULT_IMAGE_DEPLOYMENTS", "DEFAULT_MODEL_DEPLOYMENTS", "Emulator", "RecordedRequest"]
+__all__ = [
+    "DEFAULT_IMAGE_DEPLOYMENTS",
+    "DEFAULT_MODEL_DEPLOYMENTS",
+    "Emulator",
+    "FakeClock",
+    "RecordedRequest",
+    "SystemClock",
+]

@@ -30,7 +30,8 @@ class Request:
     """A parsed HTTP request.
 
     ``path`` is the full URL path (project prefix included); ``headers`` keys are lower-case;
-    ``request_id`` is echoed as ``x-request-id``.
+    ``request_id`` is echoed as ``x-request-id``. The service fills in ``project`` (None on the resource
+    endpoint) and, for calls through an agent endpoint, ``agent``, before the handlers see it.
     """
 
     method: str
@@ -39,16 +40,23 @@ class Request:
     headers: dict[str, str]
     body: bytes
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    project: str | None = None
+    agent: str | None = None
 
 
 @dataclass
 class JsonReply:
-    """A JSON answer: ``status``, ``body`` (serialised compactly) and extra ``headers``."""
+    """A JSON answer: ``status``, ``body`` (serialised compactly) and extra ``headers``.
+
+    Every reply kind has ``pre_delay`` (real seconds to wait before answering: a fault) and
+    ``clock_delay`` (a generation latency, waited on the emulator clock, so a fake clock just advances).
+    """
 
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     pre_delay: float = 0.0
+    clock_delay: float = 0.0
 
 
 @dataclass
@@ -60,6 +68,7 @@ class BytesReply:
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
     pre_delay: float = 0.0
+    clock_delay: float = 0.0
 
 
 # ("event", payload) writes one SSE event, ("done", None) writes "data: [DONE]",
@@ -74,6 +83,7 @@ class StreamReply:
     chunks: Iterator[StreamChunk]
     headers: dict[str, str] = field(default_factory=dict)
     pre_delay: float = 0.0
+    clock_delay: float = 0.0
 
 
 @dataclass
@@ -81,6 +91,7 @@ class DropReply:
     """Cut the connection without answering."""
 
     pre_delay: float = 0.0
+    clock_delay: float = 0.0
 
 
 Reply = JsonReply | BytesReply | StreamReply | DropReply

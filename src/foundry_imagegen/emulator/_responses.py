@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ._agents import AgentStore
+from ._background import BackgroundJobs, Job
 from ._catalog import is_reasoning_orchestrator
+from ._clock import Clock
+from ._conversations import ConversationStore, normalise_items
 from ._errors import ApiError, azure_error, openai_error
 from ._events import Dialect, fold, turn_events
 from ._faults import Fault, FaultQueue, content_filter_error, transport_fault_error
@@ -20,6 +23,7 @@ from ._files import FileStore
 from ._http import DropReply, JsonReply, Reply, Request, Route, StreamReply
 from ._inputs import collect_input_images, load_image_ref
 from ._png import Raster
+from ._quota import QuotaBook, generation_latency
 from ._streaming import sse_chunks
 from ._tool import (
     FIXED_SIZES,
@@ -148,6 +152,12 @@ class ResponsesApi:
     :param files: uploads, for ``file_id`` inputs and masks.
     :param agents: agent versions, for ``agent_reference``.
     :param store: stored responses and images.
+    :param quota: the per-deployment request windows.
+    :param latency: ``(mean, spread)`` seconds of generation time, or None for none.
+    :param clock: the emulator clock (timestamps, background jobs).
+    :param stopping: set when the server stops (ends waiting background streams).
+    :param background_duration: seconds on ``clock`` a background response takes to finish.
+    :param conversations: the project's conversations, for ``conversation``.
     """
 
     def __init__(
@@ -161,6 +171,12 @@ class ResponsesApi:
         files: FileStore,
         agents: AgentStore,
         store: ResponseStore,
+        quota: QuotaBook,
+        latency: tuple[float, float] | None = None,
+        clock: Clock,
+        stopping: threading.Event,
+        background_duration: float = 2.0,
+        conversations: ConversationStore,
     ) -> None:
         self.model_deployments = model_deployments
         self.image_deployments = image_deployments
@@ -170,6 +186,12 @@ class ResponsesApi:
         self.files = files
         self.agents = agents
         self.store = store
+        self.quota = quota
+        self.latency = latency
+        self.clock = clock
+        self.background_duration = background_duration
+        self.conversations = conversations
+        self.jobs = BackgroundJobs(clock, stopping, self._finish)
 
     def routes(self) -> list[Route]:
         """This area's route table entries (paths after any project prefix)."""
@@ -177,6 +199,7 @@ class ResponsesApi:
             Route.of("POST", rf"{_OPENAI}/responses", self.create),
             Route.of("GET", rf"{_OPENAI}/responses/([^/]+)", self.retrieve),
             Route.of("DELETE", rf"{_OPENAI}/responses/([^/]+)", self.delete),
+            Route.of("POST", rf"{_OPENAI}/responses/([^/]+)/cancel", self.cancel),
         ]
 
     # ------------------------------------------------------------------ stored responses
@@ -187,28 +210,100 @@ class ResponsesApi:
             404, f"Response with id '{response_id}' not found.", "invalid_request_error", None, "not_found"
         )
 
-    def retrieve(self, _req: Request, m: re.Match[str]) -> Reply:
-        """``GET …/responses/{id}``: the stored response without image results, as the service keeps it."""
-        stored = self.store.get(m.group(1))
+    def retrieve(self, req: Request, m: re.Match[str]) -> Reply:
+        """``GET …/responses/{id}``: a background job as it stands now, or the stored response.
+
+        A stored foreground response comes back without image results, as the service keeps it; a
+        background one shows its image once finished (that is what polling is for). With
+        ``stream=true`` a background response created with ``stream: true`` is streamed again from
+        ``starting_after`` + 1.
+        """
+        response_id = m.group(1)
+        job = self.jobs.get(response_id)
+        if req.query.get("stream", "").lower() == "true":
+            return self._resume(req, response_id, job)
+        if job is not None:
+            return JsonReply(200, job.snapshot(self.clock.now()))
+        stored = self.store.get(response_id)
         if stored is None:
-            raise self._not_found(m.group(1))
+            raise self._not_found(response_id)
         return JsonReply(200, strip_results(stored))
+
+    def _resume(self, req: Request, response_id: str, job: Job | None) -> Reply:
+        if job is None:
+            if self.store.get(response_id) is None:
+                raise self._not_found(response_id)
+            raise openai_error(
+                400,
+                f"Response '{response_id}' was not created in background mode; only background responses can "
+                "be streamed again.",
+                "invalid_request_error",
+                "stream",
+                "invalid_value",
+            )
+        if not job.streamed:
+            raise openai_error(
+                400,
+                f"Response '{response_id}' was not created with 'stream': true, so it cannot be streamed.",
+                "invalid_request_error",
+                "stream",
+                "invalid_value",
+            )
+        raw = req.query.get("starting_after", "-1")
+        try:
+            after = int(raw)
+        except ValueError:
+            raise openai_error(
+                400,
+                f"Invalid 'starting_after': expected an integer, got '{raw}'.",
+                "invalid_request_error",
+                "starting_after",
+                "invalid_type",
+            ) from None
+        return StreamReply(self.jobs.stream(job, after=after, done_sentinel=self.stream_dialect == "azure"))
 
     def delete(self, _req: Request, m: re.Match[str]) -> Reply:
         """``DELETE …/responses/{id}``."""
-        if self.store.pop(m.group(1)) is None:
+        job = self.jobs.pop(m.group(1))
+        if self.store.pop(m.group(1)) is None and job is None:
             raise self._not_found(m.group(1))
         return JsonReply(200, {"id": m.group(1), "object": "response.deleted", "deleted": True})
+
+    def cancel(self, _req: Request, m: re.Match[str]) -> Reply:
+        """``POST …/responses/{id}/cancel``: only a running background response can be cancelled (idempotent)."""
+        response_id = m.group(1)
+        job = self.jobs.get(response_id)
+        if job is None:
+            if self.store.get(response_id) is None:
+                raise self._not_found(response_id)
+            raise openai_error(
+                400,
+                "Only responses created with background=true can be cancelled.",
+                "invalid_request_error",
+                None,
+                None,
+            )
+        cancelled = self.jobs.cancel(job)
+        if cancelled is None:
+            raise openai_error(
+                400,
+                f"Cannot cancel a response that has already finished (status '{job.final['status']}').",
+                "invalid_request_error",
+                None,
+                None,
+            )
+        return JsonReply(200, cancelled)
 
     # ------------------------------------------------------------------ create
 
     def create(self, req: Request, _m: re.Match[str]) -> Reply:
-        """``POST …/responses``: transport faults, validation, content faults, then the JSON or SSE answer."""
+        """``POST …/responses``: transport faults, the quota, validation, content faults, then the answer."""
         try:
             body: Any = json.loads(req.body) if req.body else None
         except ValueError:
             body = None
         stream = isinstance(body, dict) and body.get("stream") is True
+        deployments = self._deployments_of(body, req)
         pre_delay = 0.0
         fault = self.faults.take(stream=stream, transport=True)
         if fault is not None:
@@ -216,8 +311,14 @@ class ResponsesApi:
                 return DropReply()
             error = transport_fault_error(fault, req.request_id)
             if error is not None:
+                # The fault's own headers (its Retry-After, its zero remaining) win over the window's.
+                error.headers = {**self.quota.peek(deployments), **error.headers}
                 raise error
             pre_delay = float(fault.params["delay"])  # slow_first_byte: answered normally after the delay
+        admission = self.quota.admit(deployments, tokens=24 + min(len(req.body), 400_000) // 4)
+        if admission.refusal is not None:
+            raise admission.refusal
+        reply: JsonReply | StreamReply
         try:
             if not isinstance(body, dict):
                 raise openai_error(
@@ -229,34 +330,94 @@ class ResponsesApi:
                 )
             turn = self.prepare(body, req)
             # One fault per request: a transport fault already used this request's turn.
-            fault = self.faults.take(stream=stream, transport=False) if fault is None else None
+            background = body.get("background") is True
+            # A background stream is replayed from stored events, where a mid-stream fault has no place.
+            fault = self.faults.take(stream=stream and not background, transport=False) if fault is None else None
             reply = self._answer(turn, fault, req, stream=stream)
+            if self.latency is not None and not background:
+                reply.clock_delay = generation_latency(self.latency, self.seed, req.body)
         except ApiError as exc:
             reply = JsonReply(exc.status, exc.body, dict(exc.headers))
+        served = self._served_deployment(body, req)
+        extra = {"x-ms-deployment-name": served} if served is not None else {}
+        reply.headers = {**admission.headers, **extra, **reply.headers}
         reply.pre_delay = pre_delay
         return reply
 
-    def _answer(self, turn: Turn, fault: Fault | None, req: Request, *, stream: bool) -> Reply:
+    def _served_deployment(self, body: Any, req: Request) -> str | None:
+        """The orchestrator deployment that serves the call (``model``, or the referenced agent's)."""
+        model = body.get("model") if isinstance(body, dict) else None
+        if req.agent is not None:
+            try:
+                definition = self.agents.get_version(req.agent, None).get("definition")
+            except ApiError:
+                return None
+            model = definition.get("model") if isinstance(definition, dict) else None
+        elif not isinstance(model, str) and isinstance(body, dict):
+            ref = body.get("agent_reference") or body.get("agent")
+            if isinstance(ref, dict) and isinstance(ref.get("name"), str):
+                try:
+                    version = ref.get("version")
+                    details = self.agents.get_version(ref["name"], None if version is None else str(version))
+                except ApiError:
+                    return None
+                definition = details.get("definition")
+                model = definition.get("model") if isinstance(definition, dict) else None
+        return model if isinstance(model, str) and model in self.model_deployments else None
+
+    def _deployments_of(self, body: Any, req: Request) -> list[str]:
+        """The known deployments a call would use, to charge their quotas before validation."""
+        found: list[str] = []
+        served = self._served_deployment(body, req)
+        if served is not None:
+            found.append(served)
+        image = req.headers.get(IMAGE_HEADER)
+        if image is not None and image in self.image_deployments:
+            found.append(image)
+        return found
+
+    def _answer(self, turn: Turn, fault: Fault | None, req: Request, *, stream: bool) -> JsonReply | StreamReply:
         if fault is not None and fault.kind == "content_filter":
             raise content_filter_error(fault)
         dialect: Dialect = ("azure" if self.stream_dialect == "azure" else "openai") if stream else "json"
-        events = turn_events(turn, fault, dialect=dialect, request_id=req.request_id, store=self.store.put)
+        if turn.body.get("background") is True:
+            return self._start_background(turn, fault, req, dialect=dialect, stream=stream)
+        events = turn_events(turn, fault, dialect=dialect, request_id=req.request_id, store=self._finish)
         if not stream:
             return JsonReply(200, fold(events))
 
         def failed_response(error: dict[str, Any]) -> dict[str, Any]:
             failed = turn.response("failed", [], error=error)
-            self.store.put(turn, failed, None, None)
+            self._finish(turn, failed, None, None)
             return failed
 
         chunks = sse_chunks(events, fault, dialect=dialect, request_id=req.request_id, failed_response=failed_response)
         return StreamReply(chunks)
 
+    def _finish(self, turn: Turn, response: dict[str, Any], raster: Raster | None, item_id: str | None) -> None:
+        """Keep a finished response; a completed conversation turn also joins its conversation."""
+        self.store.put(turn, response, raster, item_id)
+        if turn.conversation_id is not None and response.get("status") == "completed":
+            self.conversations.record_turn(turn.conversation_id, turn.input_items, list(response.get("output", [])))
+
+    def _start_background(
+        self, turn: Turn, fault: Fault | None, req: Request, *, dialect: Dialect, stream: bool
+    ) -> JsonReply | StreamReply:
+        job = self.jobs.start(
+            turn,
+            lambda store: turn_events(turn, fault, dialect=dialect, request_id=req.request_id, store=store),
+            duration=self.background_duration,
+            streamed=stream,
+        )
+        if not stream:
+            return JsonReply(200, job.snapshot(job.started))
+        return StreamReply(self.jobs.stream(job, after=-1, done_sentinel=dialect == "azure"))
+
     # ------------------------------------------------------------------ validation steps
 
     def prepare(self, body: dict[str, Any], req: Request) -> Turn:
         """Validate ``body`` in the service's order and resolve everything the answer needs."""
-        definition, agent_echo = self._resolve_agent(body)
+        definition, agent_echo = self._endpoint_agent(body, req) if req.agent is not None else self._resolve_agent(body)
         source = definition if definition is not None else body
         tools, image_indexes = self._tools(source.get("tools"))
         deployment, image_model = self._image_deployment(req, image_indexes)
@@ -264,19 +425,26 @@ class ResponsesApi:
         for i in image_indexes:
             check_tool_fields(tools[i], f"tools[{i}]", image_model=image_model)
         self._check_input(body)
+        self._check_background(body)
+        conversation_id, history = self._conversation(body, req)
         previous = self._previous_response_image(body.get("previous_response_id"))
         job = _ImageJob(None, [dict(t) for t in tools])
         if image_indexes:
             assert deployment is not None and image_model is not None
-            job = self._image_job(body, tools, image_indexes[0], deployment, image_model, previous)
+            job = self._image_job(body, tools, image_indexes[0], deployment, image_model, previous, history)
         instructions = source.get("instructions")
+        prompt = extract_prompt(body.get("input"))
+        if not prompt and history:
+            # The turn may bring no input of its own: the conversation's last user message is the prompt.
+            users = [i for i in history if i.get("type") == "message" and i.get("role") == "user"]
+            prompt = extract_prompt(users[-1:])
         return Turn(
             body=body,
             response_id=new_id("resp"),
-            created_at=int(time.time()),
+            created_at=int(self.clock.now()),
             model=model,
             instructions=instructions if isinstance(instructions, str) else None,
-            prompt=extract_prompt(body.get("input")),
+            prompt=prompt,
             tools_echo=job.tools_echo,
             spec=job.spec,
             seed=self.seed,
@@ -284,7 +452,21 @@ class ResponsesApi:
             reasoning=is_reasoning_orchestrator(self.model_deployments[model]),
             base=job.base,
             mask=job.mask,
+            now=self.clock.now,
+            conversation_id=conversation_id,
+            input_items=normalise_items(body.get("input"), "input") if conversation_id is not None else [],
         )
+
+    def _endpoint_agent(self, body: dict[str, Any], req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A call through ``/agents/{name}/endpoint``: the URL names the agent, its rules pick the version."""
+        assert req.agent is not None
+        for key in ("tools", "tool_choice", "parallel_tool_calls", "agent_reference", "agent"):
+            if body.get(key) is not None:
+                raise openai_error(400, "Not allowed when agent is specified.", "invalid_request_error", key, None)
+        draw = random.Random(req.request_id).random()
+        details = self.agents.endpoint_version(req.agent, "responses", draw)
+        echo = {"type": "agent_reference", "name": details["name"], "version": details["version"]}
+        return details["definition"], echo
 
     def _resolve_agent(self, body: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """The referenced agent version's definition and the reference to echo, or (None, None)."""
@@ -380,9 +562,62 @@ class ResponsesApi:
                 "invalid_type",
             )
 
+    def _conversation(self, body: dict[str, Any], req: Request) -> tuple[str | None, list[dict[str, Any]]]:
+        """The conversation the call continues and its items, or (None, [])."""
+        value = body.get("conversation")
+        if value is None:
+            return None, []
+        if body.get("previous_response_id") is not None:
+            raise openai_error(
+                400,
+                "Mutually exclusive parameters: Ensure you are only providing one of: 'previous_response_id' or "
+                "'conversation'.",
+                "invalid_request_error",
+                None,
+                "mutually_exclusive_parameters",
+            )
+        conversation_id = value.get("id") if isinstance(value, dict) else value
+        if not isinstance(conversation_id, str) or not conversation_id:
+            raise openai_error(
+                400,
+                "Invalid 'conversation': expected a conversation id or an object with 'id'.",
+                "invalid_request_error",
+                "conversation",
+                "invalid_value",
+            )
+        if req.project is None:
+            # Conversations exist only in projects; a resource endpoint knows none.
+            raise ConversationStore.not_found(conversation_id, "conversation")
+        try:
+            return conversation_id, self.conversations.history(conversation_id)
+        except ApiError:
+            raise ConversationStore.not_found(conversation_id, "conversation") from None
+
+    @staticmethod
+    def _check_background(body: dict[str, Any]) -> None:
+        background = body.get("background")
+        if background is not None and not isinstance(background, bool):
+            raise openai_error(
+                400,
+                "Invalid type for 'background': expected a boolean.",
+                "invalid_request_error",
+                "background",
+                "invalid_type",
+            )
+        if background and body.get("store", True) is False:
+            raise openai_error(
+                400,
+                "Background mode requires 'store' to be true.",
+                "invalid_request_error",
+                "background",
+                "invalid_value",
+            )
+
     def _previous_response_image(self, previous_id: Any) -> Raster | None:
         if previous_id is None:
             return None
+        # A background response becomes a usable previous response once it has finished.
+        self.jobs.settle_all()
         if not (isinstance(previous_id, str) and self.store.knows(previous_id)):
             raise openai_error(
                 404,
@@ -401,12 +636,15 @@ class ResponsesApi:
         deployment: str,
         image_model: str,
         previous: Raster | None,
+        history: list[dict[str, Any]],
     ) -> _ImageJob:
         """Resolve the first image tool and the picture it edits (input images win over the previous one)."""
         spec = resolve_tool(tools[first], first, deployment=deployment, image_model=image_model)
         tools_echo = [dict(t) for t in tools]
         tools_echo[first] = spec.echo
         inputs = collect_input_images(body.get("input"), self.files.content, self.store.image)
+        if not inputs and history:
+            inputs = collect_input_images(self._resolvable(history), self.files.content, self.store.image)
         base = inputs[-1].raster if inputs else previous
         if spec.action == "edit" and base is None:
             raise openai_error(
@@ -424,6 +662,17 @@ class ResponsesApi:
             w, h = self._auto_edit_size(base, image_model)
             spec = replace(spec, width=w, height=h)
         return _ImageJob(spec, tools_echo, base, mask)
+
+    def _resolvable(self, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Conversation items whose images can still be found: the emulator keeps only recent pictures."""
+        kept = []
+        for item in history:
+            if item.get("type") in ("image_generation_call", "item_reference") and not item.get("result"):
+                item_id = item.get("id")
+                if not (isinstance(item_id, str) and self.store.image(item_id) is not None):
+                    continue
+            kept.append(item)
+        return kept
 
     def _load_mask(self, spec: ToolSpec, base: Raster) -> Raster | None:
         if spec.mask is None:

@@ -66,6 +66,51 @@ def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, 
         metavar="S",
         help="seconds a connection may stay silent before it is closed (default: 30)",
     )
+    parser.add_argument(
+        "--unlisted-deployment",
+        dest="unlisted_deployments",
+        action="append",
+        default=default(None),
+        metavar="NAME",
+        help="leave deployment NAME out of GET .../deployments; it still serves calls (repeatable)",
+    )
+    parser.add_argument(
+        "--listed-model",
+        dest="listed_models",
+        action="append",
+        default=default(None),
+        type=_listed_model,
+        metavar="NAME=MODEL[@VERSION]",
+        help="make GET .../deployments report MODEL (and VERSION) for deployment NAME (repeatable)",
+    )
+    parser.add_argument(
+        "--rpm",
+        dest="rpm",
+        action="append",
+        default=default(None),
+        type=_rpm,
+        metavar="NAME=N",
+        help="requests-per-minute quota of deployment NAME; over it calls get 429 (repeatable)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=_latency,
+        default=default(None),
+        metavar="MEAN[:SPREAD]",
+        help="seconds each Responses call takes to generate, drawn from MEAN +- SPREAD (default: none)",
+    )
+    parser.add_argument("--region", default=default("East US 2"), help="x-ms-region header value (default: East US 2)")
+    parser.add_argument(
+        "--background-duration",
+        type=float,
+        default=default(2.0),
+        metavar="S",
+        help="seconds a background response takes from queued to done (default: 2)",
+    )
+    parser.add_argument(
+        "--tls-cert", default=default(None), metavar="FILE", help="PEM certificate: serve HTTPS (needs --tls-key)"
+    )
+    parser.add_argument("--tls-key", default=default(None), metavar="FILE", help="PEM private key of --tls-cert")
 
 
 def argv_from_args(args: argparse.Namespace) -> list[str]:
@@ -76,11 +121,25 @@ def argv_from_args(args: argparse.Namespace) -> list[str]:
         argv += ["--api-key", key]
     for token in args.bearer_tokens or ():
         argv += ["--bearer-token", token]
+    for name in args.unlisted_deployments or ():
+        argv += ["--unlisted-deployment", name]
+    for name, fields in args.listed_models or ():
+        version = fields.get("modelVersion")
+        argv += ["--listed-model", f"{name}={fields['modelName']}" + (f"@{version}" if version else "")]
+    for name, limit in args.rpm or ():
+        argv += ["--rpm", f"{name}={limit}"]
+    if args.latency is not None:
+        argv += ["--latency", f"{args.latency[0]}:{args.latency[1]}"]
+    argv += ["--region", args.region, "--background-duration", str(args.background_duration)]
+    if args.tls_cert is not None:
+        argv += ["--tls-cert", args.tls_cert, "--tls-key", args.tls_key]
     return argv
 
 
 def emulator_from_args(args: argparse.Namespace) -> Emulator:
-    """An emulator (not started) configured by parsed options."""
+    """An emulator (not started) configured by parsed options; raises ``ValueError`` on a bad combination."""
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ValueError("--tls-cert and --tls-key go together")
     return Emulator(
         host=args.host,
         port=args.port,
@@ -91,6 +150,13 @@ def emulator_from_args(args: argparse.Namespace) -> Emulator:
         event_delay=args.event_delay,
         seed=args.seed,
         read_timeout=args.read_timeout,
+        unlisted_deployments=args.unlisted_deployments or (),
+        deployment_overrides=dict(args.listed_models or ()),
+        rpm=dict(args.rpm or ()),
+        latency=args.latency,
+        region=args.region,
+        background_duration=args.background_duration,
+        tls=(args.tls_cert, args.tls_key) if args.tls_cert is not None else None,
     )
 
 
@@ -118,6 +184,44 @@ def serve_forever(emulator: Emulator, out: TextIO) -> None:
             signal.signal(sig, handler)
 
 
+def _rpm(value: str) -> tuple[str, int]:
+    name, rest = _pair(value, "NAME=N")
+    try:
+        limit = int(rest)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=N with an integer N, got {value!r}") from None
+    if limit < 1:
+        raise argparse.ArgumentTypeError(f"the quota in {value!r} must be >= 1")
+    return name, limit
+
+
+def _latency(value: str) -> tuple[float, float]:
+    mean, _, spread = value.partition(":")
+    try:
+        pair = (float(mean), float(spread or 0))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MEAN[:SPREAD] in seconds, got {value!r}") from None
+    if pair[0] < 0 or pair[1] < 0:
+        raise argparse.ArgumentTypeError("latency mean and spread must be >= 0")
+    return pair
+
+
+def _pair(value: str, what: str) -> tuple[str, str]:
+    name, sep, rest = value.partition("=")
+    if not sep or not name or not rest:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value!r}")
+    return name, rest
+
+
+def _listed_model(value: str) -> tuple[str, dict[str, str]]:
+    name, rest = _pair(value, "NAME=MODEL[@VERSION]")
+    model, _, version = rest.partition("@")
+    fields = {"modelName": model}
+    if version:
+        fields["modelVersion"] = version
+    return name, fields
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser for the emulator command line.
 
@@ -143,7 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         raise SystemExit(main(["--port", "0", "--dialect", "azure"]))
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     try:
         emulator = emulator_from_args(args)
         emulator.start()

@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import selectors
 import socket
+import ssl
 import sys
 import threading
 import traceback
@@ -16,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from ._clock import Clock
+from ._quota import parse_latency
 from ._service import (
     BytesReply,
     DropReply,
@@ -109,7 +112,8 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002 - base signature
         # Clients hanging up (timeouts, dropped streams) are normal; anything else is logged, not printed.
         exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
+        # A client that gives up on the TLS handshake (or speaks plain HTTP to it) is its own problem.
+        if isinstance(exc, (ConnectionError, TimeoutError, ssl.SSLError)):
             return
         _log.error("emulator connection error from %s", client_address, exc_info=exc)
 
@@ -130,9 +134,13 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def setup(self) -> None:
-        super().setup()
         # An idle or stalled client (no request line, half a body) gives its thread back instead of
         # holding it forever; the handler's reads see socket.timeout and close the connection.
+        self.request.settimeout(self.server.read_timeout)
+        if isinstance(self.request, ssl.SSLSocket):
+            # The TLS handshake runs here, in the connection's thread, not in the accept loop.
+            self.request.do_handshake()
+        super().setup()
         self.connection.settimeout(self.server.read_timeout)
         # Headers and body go out in separate writes; without this, Nagle + delayed ACK add ~40 ms.
         with contextlib.suppress(OSError):
@@ -226,6 +234,10 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.pre_delay > 0 and self.server.stopping.wait(reply.pre_delay):
             self._drop()
             return
+        # A generation latency: real time on the wall clock, an instant advance on a fake one.
+        if reply.clock_delay > 0 and self.server.service.clock.sleep(reply.clock_delay, self.server.stopping):
+            self._drop()
+            return
         try:
             if isinstance(reply, DropReply):
                 self._drop()
@@ -246,7 +258,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _common_headers(self, request_id: str, extra: Mapping[str, str]) -> None:
         self.send_header("x-request-id", request_id)
         self.send_header("apim-request-id", str(uuid.uuid4()))
-        self.send_header("x-ms-region", "Emulator")
+        self.send_header("x-ms-region", self.server.service.region)
+        # azure-core sends a client request id on every call and the service echoes it.
+        client_id = self.headers.get("x-ms-client-request-id")
+        if client_id is not None:
+            self.send_header("x-ms-client-request-id", client_id)
         for name, value in extra.items():
             self.send_header(name, value)
 
@@ -323,6 +339,24 @@ class Emulator:
     every picture) and ``read_timeout`` (seconds a connection may stay silent while the server waits for
     a request or the rest of a body; then it is closed, with a 408 for a partial body).
 
+    Time and the deployments listing: ``clock`` (a :class:`~foundry_imagegen.emulator.FakeClock` makes
+    quota windows and background generations move only when the test says so; default wall time),
+    ``unlisted_deployments`` (names left out of ``GET …/deployments`` that still serve calls) and
+    ``deployment_overrides`` (name → listing fields such as ``{"modelName": "gpt-image-1"}`` that replace
+    the real ones; an unknown name adds a listed deployment that serves nothing).
+
+    Quotas and headers: ``rpm`` (deployment name → requests per minute over a sliding one-minute
+    window of ``clock``; over it a call gets the service's 429 with ``Retry-After``; others are
+    practically unlimited), ``latency`` (``(mean, spread)`` seconds, or a bare mean: each Responses
+    call takes a time drawn from ``mean ± spread``, the same for the same request; waited in the server
+    thread, or advanced on a fake clock) and ``region`` (the ``x-ms-region`` header).
+
+    Background mode: ``background_duration`` (seconds on ``clock`` a ``background: true`` response
+    takes from ``queued`` to done; default 2).
+
+    TLS: ``tls=(certfile, keyfile)`` serves HTTPS (PEM files; a throwaway self-signed certificate is
+    enough), for clients such as azure-core that refuse to send bearer tokens over plain HTTP.
+
     Example::
 
         with Emulator() as emu:
@@ -351,6 +385,14 @@ class Emulator:
         event_delay: float = 0.0,
         seed: int = 0,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        clock: Clock | None = None,
+        unlisted_deployments: Iterable[str] = (),
+        deployment_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        rpm: Mapping[str, int] | None = None,
+        latency: tuple[float, float] | float | None = None,
+        region: str = "East US 2",
+        background_duration: float = 2.0,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(
@@ -360,6 +402,8 @@ class Emulator:
             raise ValueError(f"stream_dialect must be 'openai' or 'azure', not {stream_dialect!r}")
         if event_delay < 0:
             raise ValueError("event_delay must be >= 0")
+        if not background_duration >= 0:
+            raise ValueError("background_duration must be >= 0 seconds")
         if not read_timeout > 0:
             raise ValueError("read_timeout must be > 0 seconds")
         if not 0 <= port <= 65535:
@@ -368,6 +412,11 @@ class Emulator:
             raise ValueError("project must be a non-empty name without '/'")
         self._host = "127.0.0.1" if host == "localhost" else host
         self._port = port
+        self._tls: ssl.SSLContext | None = None
+        if tls is not None:
+            certfile, keyfile = tls
+            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._tls.load_cert_chain(certfile, keyfile)
         self._event_delay = float(event_delay)
         self._read_timeout = float(read_timeout)
         self._service = Service(
@@ -378,11 +427,19 @@ class Emulator:
             bearer_tokens=bearer_tokens,
             stream_dialect=stream_dialect,
             seed=seed,
+            clock=clock,
+            unlisted_deployments=unlisted_deployments,
+            deployment_overrides=deployment_overrides,
+            rpm=rpm,
+            latency=parse_latency(latency),
+            region=region,
+            background_duration=background_duration,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._wake: tuple[socket.socket, socket.socket] | None = None
-        self._stopping = threading.Event()
+        # Shared with the service, whose background streams wait on the clock and must end on stop.
+        self._stopping = self._service.stopping
         self._lifecycle = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
@@ -402,6 +459,8 @@ class Emulator:
             server = cls((self._host, self._port), self._service, self._stopping, self._event_delay, self._read_timeout)
             # handle_request() must not block once select() said a connection is waiting.
             server.timeout = 0
+            if self._tls is not None:
+                server.socket = self._tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
             self._server = server
             self._port = server.server_address[1]
             self._wake = socket.socketpair()
@@ -460,11 +519,12 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:50123``."""
+        """Base URL, e.g. ``http://127.0.0.1:50123`` (``https://`` when serving TLS)."""
         if self._server is None:
             raise RuntimeError("emulator not started; call start() or use it as a context manager")
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{host}:{self._port}"
 
     @property
     def endpoint(self) -> str:

@@ -17,13 +17,18 @@ from typing import Any
 
 from ._admin import admin_routes
 from ._agents import AgentStore, agent_routes
+from ._clock import Clock, SystemClock
+from ._conversations import ConversationStore, conversation_routes
+from ._deployments import DeploymentListing, deployment_routes
 from ._errors import ApiError, azure_error
 from ._faults import FaultQueue
 from ._files import FileStore, file_routes
 from ._http import BytesReply, DropReply, JsonReply, Reply, Request, RouteTable, StreamReply
+from ._quota import QuotaBook
 from ._responses import ResponsesApi, ResponseStore, check_definition
 
 __all__ = [
+    "DEFAULT_RPM",
     "BytesReply",
     "DropReply",
     "JsonReply",
@@ -43,7 +48,15 @@ API_KEY_MESSAGE = (
 BEARER_MESSAGE = (
     "Unauthorized. Access token is missing, invalid, audience is incorrect (https://ai.azure.com), or have expired."
 )
+# The quota of a deployment without an ``rpm`` entry: high enough that no test or benchmark meets it.
+DEFAULT_RPM = 100_000
 _PROJECT_RE = re.compile(r"^/api/projects/([^/]+)(/.*)?$")
+_AGENT_ENDPOINT_RE = re.compile(r"^/agents/([^/]+)/endpoint/protocols/openai(/.*)?$")
+FOUNDRY_FEATURES = "foundry-features"
+_PREVIEW_MESSAGE = (
+    "Agent endpoints is in preview. This operation requires the following opt-in preview feature(s): "
+    "AgentEndpoints=V1Preview. Include the 'Foundry-Features: AgentEndpoints=V1Preview' header in your request."
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,13 @@ class Service:
     :param bearer_tokens: accepted bearer tokens.
     :param stream_dialect: ``"openai"`` or ``"azure"`` SSE.
     :param seed: seed of the rendered pictures.
+    :param clock: the time source of quotas, background generations and timestamps.
+    :param unlisted_deployments: deployments left out of ``/deployments`` (they still answer).
+    :param deployment_overrides: deployment name → listing fields that replace the real ones.
+    :param rpm: deployment name → requests-per-minute quota (others get :data:`DEFAULT_RPM`).
+    :param latency: ``(mean, spread)`` seconds of generation time per Responses call, or None.
+    :param region: the ``x-ms-region`` display name.
+    :param background_duration: seconds on ``clock`` a background response takes to finish.
     """
 
     def __init__(
@@ -106,6 +126,13 @@ class Service:
         bearer_tokens: Iterable[str] | None,
         stream_dialect: str,
         seed: int,
+        clock: Clock | None = None,
+        unlisted_deployments: Iterable[str] = (),
+        deployment_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        rpm: Mapping[str, int] | None = None,
+        latency: tuple[float, float] | None = None,
+        region: str = "East US 2",
+        background_duration: float = 2.0,
     ) -> None:
         self.project = project
         self.model_deployments = _name_map(model_deployments)
@@ -114,11 +141,18 @@ class Service:
         self.bearer_tokens = None if bearer_tokens is None else frozenset(bearer_tokens)
         self.stream_dialect = stream_dialect
         self.seed = seed
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.rpm = dict(rpm or {})
+        self.region = region
+        self.quota = QuotaBook(self.clock, self.rpm, DEFAULT_RPM)
+        # Set by the server while it stops, so that waiting background streams end.
+        self.stopping = threading.Event()
         self.faults = FaultQueue()
         self._lock = threading.Lock()
         self._log: list[RecordedRequest] = []
         self.agents = AgentStore(functools.partial(check_definition, image_deployments=self.image_deployments))
         self.files = FileStore()
+        self.conversations = ConversationStore(self.clock)
         self.responses = ResponsesApi(
             model_deployments=self.model_deployments,
             image_deployments=self.image_deployments,
@@ -128,6 +162,12 @@ class Service:
             files=self.files,
             agents=self.agents,
             store=ResponseStore(),
+            quota=self.quota,
+            latency=latency,
+            clock=self.clock,
+            stopping=self.stopping,
+            background_duration=background_duration,
+            conversations=self.conversations,
         )
         # Admin and /health: before auth and the request log. Then the API areas, matched on the path
         # after the project prefix; the agents exist only inside a project.
@@ -135,7 +175,23 @@ class Service:
             admin_routes(self.faults, lambda: [r.as_json() for r in self.requests()], self.clear_requests)
         )
         self.api_table = RouteTable([*self.responses.routes(), *file_routes(self.files)])
-        self.project_table = RouteTable(agent_routes(self.agents))
+        self.deployments = DeploymentListing(
+            model_deployments=self.model_deployments,
+            image_deployments=self.image_deployments,
+            unlisted=unlisted_deployments,
+            overrides=deployment_overrides,
+            capacity=self.quota.limit,
+        )
+        # What an agent endpoint serves: the Responses and Conversations areas, for that agent.
+        self.agent_endpoint_table = RouteTable([*self.responses.routes(), *conversation_routes(self.conversations)])
+        # Conversations, agents and deployments exist only inside a project.
+        self.project_table = RouteTable(
+            [
+                *conversation_routes(self.conversations),
+                *agent_routes(self.agents),
+                *deployment_routes(self.deployments),
+            ]
+        )
 
     # ------------------------------------------------------------------ request log
 
@@ -185,9 +241,41 @@ class Service:
         self._check_auth(req.headers)
         if project is not None and project != self.project:
             raise azure_error(404, "not_found", f"Project '{project}' not found.")
+        req.project = project
+        if project is not None:
+            m = _AGENT_ENDPOINT_RE.match(path)
+            if m is not None:
+                return self._agent_endpoint(req, m.group(1), m.group(2) or "/")
         reply = self.api_table.dispatch(req, path)
         if reply is None and project is not None:
             reply = self.project_table.dispatch(req, path)
+        if reply is None:
+            raise azure_error(404, "404", "Resource not found")
+        return reply
+
+    def _agent_endpoint(self, req: Request, name: str, rest: str) -> Reply:
+        """``/agents/{name}/endpoint/protocols/openai/…``: a preview surface, so the opt-in header is required.
+
+        Any ``Foundry-Features`` value is accepted: the official client sends its own list of preview
+        features, which does not name agent endpoints, and the service takes it.
+        """
+        self.agents.get_agent(name)
+        if not req.headers.get(FOUNDRY_FEATURES, "").strip():
+            raise ApiError(
+                403,
+                {
+                    "error": {
+                        "code": "preview_feature_required",
+                        "message": _PREVIEW_MESSAGE,
+                        "param": "Foundry-Features",
+                        "type": "invalid_request_error",
+                        "details": [],
+                        "additionalInfo": {"request_id": req.request_id.replace("-", "")},
+                    }
+                },
+            )
+        req.agent = name
+        reply = self.agent_endpoint_table.dispatch(req, "/openai/v1" + (rest if rest != "/" else ""))
         if reply is None:
             raise azure_error(404, "404", "Resource not found")
         return reply

@@ -7,6 +7,7 @@ import dataclasses
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,11 @@ class Turn:
     reasoning: bool = False
     base: Raster | None = None
     mask: Raster | None = None
+    # The emulator clock, for ``completed_at``.
+    now: Callable[[], float] = time.time
+    # With ``conversation``: its id, and this turn's input items to append once it completes.
+    conversation_id: str | None = None
+    input_items: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     _final: Raster | None = None
     _final_b64: str | None = None
 
@@ -243,8 +249,9 @@ class Turn:
             instructions=self.instructions,
             usage=usage_for(self.prompt, text, self.instructions, reasoning=self.reasoning) if done else None,
             error=error,
-            completed_at=int(time.time()) if status == "completed" else None,
+            completed_at=int(self.now()) if status == "completed" else None,
             agent_reference=self.agent_reference,
+            conversation=self.conversation_id,
             tool_usage=image_usage if done else None,
             reasoning_effort=(effort or "medium") if self.reasoning else None,
         )

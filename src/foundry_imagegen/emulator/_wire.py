@@ -163,6 +163,7 @@ def response_object(
     error: dict[str, Any] | None = None,
     completed_at: int | None = None,
     agent_reference: dict[str, Any] | None = None,
+    conversation: str | None = None,
     tool_usage: dict[str, Any] | None = None,
     reasoning_effort: str | None = None,
 ) -> dict[str, Any]:
@@ -204,6 +205,8 @@ def response_object(
         obj["tool_usage"] = tool_usage
     if agent_reference is not None:
         obj["agent_reference"] = agent_reference
+    if conversation is not None:
+        obj["conversation"] = {"id": conversation}
     return obj
 
 
