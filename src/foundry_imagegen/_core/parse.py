@@ -26,12 +26,13 @@ from ..exceptions import (
     ServiceError,
 )
 from .constants import IMAGE_DEPLOYMENT_HEADER, REQUEST_ID_HEADERS
-from .images import decode_base64_image, sniff_format
+from .images import decode_base64_image, image_problem, sniff_format
 from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from .retry import retry_after_seconds
 
 __all__ = [
     "decode_image",
+    "decode_json",
     "error_from_payload",
     "error_from_status",
     "parse_model",
@@ -178,10 +179,22 @@ def error_from_status(status: int | None, message: str, common: Mapping[str, Any
     return ServiceError(message, **common)
 
 
-def _load_json(content: bytes) -> Any:
+def decode_json(content: bytes | str) -> Any:
+    """``json.loads`` whose every failure is a ``ValueError``, nesting too deep included.
+
+    A few kilobytes of ``[[[[...`` make the C parser raise ``RecursionError``; an answer is data, so a
+    hostile one must end in a typed error like any other malformed body.
+    """
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to read") from None
+
+
+def _load_json(content: bytes) -> Any:
+    try:
+        return decode_json(content)
+    except ValueError:  # UnicodeDecodeError is a ValueError
         return None
 
 
@@ -242,6 +255,10 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes, *, n
         )
     try:
         response = Response.model_validate(body)
+    except RecursionError:
+        raise InvalidResponseError(
+            "the answer is nested too deeply to be a Responses API object", status=status, request_id=request_id
+        ) from None
     except ValidationError as exc:
         raise InvalidResponseError(
             f"the answer is not a Responses API object: {exc.error_count()} problem(s), first: "
@@ -292,6 +309,10 @@ def decode_image(
         raise InvalidResponseError(
             f"image {item_id}: {len(data)} bytes that are not PNG, JPEG or WebP", request_id=request_id
         )
+    problem = image_problem(data, fmt)
+    if problem is not None:
+        # A corrupt image must never reach a caller or a file as a success.
+        raise InvalidResponseError(f"image {item_id} is not a whole image: {problem}", request_id=request_id)
     return GeneratedImage(
         id=item_id,
         data=data,
@@ -369,6 +390,12 @@ def parse_model(
     body = _load_json(content)
     try:
         return model.model_validate(body)
+    except RecursionError:
+        raise InvalidResponseError(
+            f"the answer is nested too deeply to be a {model.__name__}",
+            status=status,
+            request_id=request_id_of(headers),
+        ) from None
     except ValidationError as exc:
         raise InvalidResponseError(
             f"the answer is not a {model.__name__}: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",

@@ -32,6 +32,7 @@ from .events import (
 )
 from .parse import (
     decode_image,
+    decode_json,
     error_from_payload,
     parse_response,
     raise_for_response_status,
@@ -196,7 +197,7 @@ class StreamProcessor:
         if data[:6] == b"[DONE]":
             return None
         try:
-            payload: Any = sse.json()
+            payload: Any = decode_json(sse.data)
         except ValueError:
             raise InvalidResponseError(
                 f"stream event {self.events_seen + 1} ({sse.event or 'message'}) is not JSON",
@@ -212,6 +213,11 @@ class StreamProcessor:
                 payload["type"] = sse.event
         try:
             event = parse_event(payload)
+        except RecursionError:
+            raise InvalidResponseError(
+                f"stream event {self.events_seen + 1} is nested too deeply to be a Responses event",
+                request_id=self.request_id,
+            ) from None
         except ValidationError as exc:
             raise InvalidResponseError(
                 f"stream event {self.events_seen + 1} is not a Responses event: {exc.errors()[0]['msg']}",
