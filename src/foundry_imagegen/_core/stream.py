@@ -18,6 +18,7 @@ from ..exceptions import (
     InvalidResponseError,
     TruncatedStreamError,
 )
+from .constants import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES
 from .events import (
     ErrorEvent,
     OutputItemDoneEvent,
@@ -80,12 +81,16 @@ class StreamProcessor:
         requested_format: str | None = None,
         request_id: str | None = None,
         on_partial_image: PartialCallback | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.request_id = request_id
+        #: The size limit of a plain JSON body answered to a stream request.
+        self.max_body_bytes = max_body_bytes
         #: The output_format that was asked for (a differing real format warns).
         self.requested_format = requested_format
         self._on_partial_image = on_partial_image
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         self._ready: deque[GeneratedImage] = deque()
         self._finals: dict[str, GeneratedImage] = {}
         self._response: Response | None = None

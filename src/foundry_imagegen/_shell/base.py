@@ -16,8 +16,16 @@ import httpx
 
 from .._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
 from .._core.config import EndpointInfo, Secret, TokenCache, resolve_endpoint
-from .._core.constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
+from .._core.constants import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_SCOPE,
+    DEFAULT_TIMEOUT,
+)
 from .._core.flows import Step, build_flow
+from .._core.limits import check_size_limit
 from .._core.plan import AgentCache, CallDefaults
 from .._core.retry import RetryPolicy
 from .._core.tool import ImageGenerationTool
@@ -151,6 +159,8 @@ class BaseFoundryClient:
         max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
         scope: str = DEFAULT_SCOPE,
         agent_field: Literal["agent_reference", "agent"] = "agent_reference",
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
@@ -180,6 +190,8 @@ class BaseFoundryClient:
             raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' (default) or 'agent'")
         self._agent_field = agent_field
         self._agent_cache = AgentCache()
+        self._max_body_bytes = check_size_limit("max_body_bytes", max_body_bytes)
+        self._max_event_bytes = check_size_limit("max_event_bytes", max_event_bytes)
 
     def _http_client_mismatch(self, http_client: object) -> str:
         name = type(self).__name__
@@ -400,7 +412,11 @@ class BaseFoundryClient:
                 "function, or iterate `async for image in stream.partial_images()` and await there"
             )
 
-        return StreamProcessor(on_partial_image=on_partial_image)
+        return StreamProcessor(
+            on_partial_image=on_partial_image,
+            max_event_bytes=self._max_event_bytes,
+            max_body_bytes=self._max_body_bytes,
+        )
 
     def _raise_for_stream_status(self, response: httpx.Response) -> None:
         """Raise the typed error of a refused stream request (its body must have been read)."""

@@ -13,8 +13,16 @@ import httpx
 
 from ..._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
 from ..._core.config import from_env_settings
-from ..._core.constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
+from ..._core.constants import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_SCOPE,
+    DEFAULT_TIMEOUT,
+)
 from ..._core.flows import LookupAgent
+from ..._core.limits import BodyBuffer
 from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error
@@ -69,6 +77,8 @@ class AsyncFoundryClient(BaseFoundryClient):
         http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         agent_field: Literal["agent_reference", "agent"] = "agent_reference",
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         super().__init__(
             endpoint,
@@ -81,6 +91,8 @@ class AsyncFoundryClient(BaseFoundryClient):
             max_retry_wait=max_retry_wait,
             scope=scope,
             agent_field=agent_field,
+            max_body_bytes=max_body_bytes,
+            max_event_bytes=max_event_bytes,
         )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(self._http_client_mismatch(http_client))
@@ -378,10 +390,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             with attempt:
                 response = await self._send(call, timeout=timeout, client_request_id=client_request_id, stream=True)
                 if response.status_code >= 400:
-                    try:
-                        await response.aread()
-                    finally:
-                        await response.aclose()
+                    await self._read_body(response, call.method)
                     self._raise_for_stream_status(response)
                 return response
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
@@ -400,14 +409,29 @@ class AsyncFoundryClient(BaseFoundryClient):
             )
             try:
                 # Never follow redirects, even on an injected client: httpx keeps a custom api-key header
-                # on a cross-origin redirect.
-                response = await self._http.send(http_request, stream=stream, follow_redirects=False)
+                # on a cross-origin redirect. Always streamed: _read_body bounds what a body may hold.
+                response = await self._http.send(http_request, stream=True, follow_redirects=False)
             except httpx.HTTPError as exc:
                 raise map_transport_error(exc, call.method) from exc
             if not self._wants_reauth(response.status_code, auth_attempt):
+                if not stream:
+                    await self._read_body(response, call.method)
                 return response
             await response.aclose()
         return response
+
+    async def _read_body(self, response: httpx.Response, method: str) -> None:
+        """Read the body into ``response.content``, failing at once past ``max_body_bytes``."""
+        buffer = BodyBuffer(self._max_body_bytes)
+        try:
+            async for chunk in response.aiter_bytes():
+                buffer.add(chunk)
+        except httpx.HTTPError as exc:
+            raise map_transport_error(exc, method) from exc
+        finally:
+            await response.aclose()
+        # What httpx's own read() fills in; the parsers read response.content.
+        response._content = buffer.content()
 
     async def _token(self) -> str | None:
         if self._auth_kind != "token-credential":

@@ -10,6 +10,7 @@ from types import TracebackType
 import httpx
 
 from ..._core.events import StreamEvent
+from ..._core.limits import BodyBuffer
 from ..._core.parse import request_id_of
 from ..._core.results import GeneratedImage, GenerationResult
 from ..._core.stream import StreamProcessor
@@ -62,7 +63,10 @@ class AsyncImageStream(StreamBase):
     async def _generate(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
         try:
             if is_json(response):
-                content = await response.aread()
+                body = BodyBuffer(self._processor.max_body_bytes)
+                async for chunk in response.aiter_bytes():
+                    body.add(chunk)
+                content = body.content()
                 for event in self._processor.feed_json_response(response.status_code, response.headers, content):
                     yield event
                 return

@@ -11,6 +11,7 @@ from types import TracebackType
 import httpx
 
 from ..._core.events import StreamEvent
+from ..._core.limits import BodyBuffer
 from ..._core.parse import request_id_of
 from ..._core.results import GeneratedImage, GenerationResult
 from ..._core.stream import StreamProcessor
@@ -63,7 +64,10 @@ class ImageStream(StreamBase):
     def _generate(self, response: httpx.Response) -> Iterator[StreamEvent]:
         try:
             if is_json(response):
-                content = response.read()
+                body = BodyBuffer(self._processor.max_body_bytes)
+                for chunk in response.iter_bytes():
+                    body.add(chunk)
+                content = body.content()
                 for event in self._processor.feed_json_response(response.status_code, response.headers, content):
                     yield event
                 return
