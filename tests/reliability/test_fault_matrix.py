@@ -101,9 +101,9 @@ def json_cut(conn: Conn) -> None:
     conn.reset()
 
 
-def stream_cut(after_final: bool, how: Callable[[Conn], None]) -> Script:
+def stream_cut(after_final: bool, how: Callable[[Conn], None], item_status: str = "completed") -> Script:
     def run(conn: Conn) -> None:
-        head, _ = stream_events()
+        head, _ = stream_events(status=item_status)
         sse_response(conn, head if after_final else head[: len(head) // 2])
         how(conn)
 
@@ -199,6 +199,8 @@ def cells() -> dict[tuple[str, str], Cell]:
         "drop before the final image (reset)": Cell((stream_cut(False, reset),), TruncatedStreamError, 1),
         "drop before the final image (FIN)": Cell((stream_cut(False, fin),), TruncatedStreamError, 1),
         "drop after the final image (FIN)": Cell((stream_cut(True, fin),), OK_WARNED, 1),
+        "drop after the final image (reset)": Cell((stream_cut(True, reset),), OK_WARNED, 1),
+        "drop after the final image (reset, Azure)": Cell((stream_cut(True, reset, "generating"),), OK_WARNED, 1),
         "in-stream error": Cell(
             (stream_of(created + sse_event("error", {"code": "server_error", "message": "x"})),), ServerError, 1
         ),

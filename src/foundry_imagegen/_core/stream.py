@@ -100,6 +100,11 @@ class StreamProcessor:
         self.partials_seen = 0
 
     @property
+    def has_final(self) -> bool:
+        """Whether a final image has arrived whole (``response.output_item.done``), terminal event or not."""
+        return bool(self._finals)
+
+    @property
     def finished(self) -> bool:
         """Whether a terminal event (completed, failed, incomplete, error) has arrived."""
         return self._terminal

@@ -20,8 +20,14 @@ def _format_of(requested: str | None) -> ImageFormat:
     return "jpeg" if requested == "jpeg" else "webp" if requested == "webp" else "png"
 
 
-def broken_stream_error(exc: httpx.HTTPError, processor: StreamProcessor) -> Exception:
-    """The typed error for a stream whose transport failed mid-way."""
+def broken_stream_error(exc: httpx.HTTPError, processor: StreamProcessor) -> Exception | None:
+    """The typed error for a stream whose transport failed mid-way, or None to end it as a cut stream.
+
+    A final image that already arrived whole is paid for and kept: the stream then ends as if the
+    connection had closed cleanly, and ``result()`` returns it with ``IncompleteStreamWarning``.
+    """
+    if processor.has_final:
+        return None
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"the stream stalled ({type(exc).__name__})", retryable=False)
     return TruncatedStreamError(

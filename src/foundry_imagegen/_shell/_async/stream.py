@@ -76,7 +76,9 @@ class AsyncImageStream(StreamBase):
             for event in self._processor.end():
                 yield event
         except httpx.HTTPError as exc:
-            raise broken_stream_error(exc, self._processor) from exc
+            error = broken_stream_error(exc, self._processor)
+            if error is not None:
+                raise error from exc
         finally:
             await response.aclose()
 

@@ -77,7 +77,9 @@ class ImageStream(StreamBase):
             for event in self._processor.end():
                 yield event
         except httpx.HTTPError as exc:
-            raise broken_stream_error(exc, self._processor) from exc
+            error = broken_stream_error(exc, self._processor)
+            if error is not None:
+                raise error from exc
         finally:
             response.close()
 
