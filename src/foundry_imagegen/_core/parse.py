@@ -114,7 +114,7 @@ def error_from_payload(
     raises one exception type whichever way it arrives.
     """
     code = _str_or_none(payload.get("code"))
-    message = str(payload.get("message") or "the service reported an error without a message")
+    message = _cap_message(str(payload.get("message") or "the service reported an error without a message"))
     param = _str_or_none(payload.get("param"))
     error_type = _str_or_none(payload.get("type"))
     inner = payload.get("innererror") or payload.get("inner_error")
@@ -191,6 +191,22 @@ def decode_json(content: bytes | str) -> Any:
         raise ValueError("the JSON is nested too deeply to read") from None
 
 
+#: Bodies larger than this are kept on errors as a snippet, not whole: an error must stay small to
+#: print, log and keep (a hostile server can send a 100 MB "message").
+_BODY_KEEP = 64 * 1024
+_MESSAGE_KEEP = 2000
+
+
+def _capped(body: Any, content: bytes) -> Any:
+    return body if len(content) <= _BODY_KEEP else content[:_BODY_SNIPPET].decode("utf-8", "replace")
+
+
+def _cap_message(message: str) -> str:
+    if len(message) <= _MESSAGE_KEEP:
+        return message
+    return f"{message[:_MESSAGE_KEEP]}... ({len(message) - _MESSAGE_KEEP} more characters not kept)"
+
+
 def _load_json(content: bytes) -> Any:
     try:
         return decode_json(content)
@@ -198,15 +214,26 @@ def _load_json(content: bytes) -> Any:
         return None
 
 
+#: Gateway answers that say only "the backend did not answer me in time": it may have received the
+#: request, run the generation and billed it. Like a read timeout, they are not resent for a POST.
+GATEWAY_GAVE_UP = frozenset({502, 504})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+
+
 def error_from_http(
-    status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None
+    status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None, method: str = "POST"
 ) -> ServiceError:
-    """The typed error for a non-2xx HTTP answer (``now``, the shell's clock, reads a dated Retry-After)."""
+    """The typed error for a non-2xx HTTP answer (``now``, the shell's clock, reads a dated Retry-After).
+
+    ``method`` decides whether a gateway's 502/504 may be resent: only for GET, HEAD and DELETE.
+    """
     request_id = request_id_of(headers)
     body = _load_json(content)
     retry_after = retry_after_seconds(headers, now=now)
     verdict = headers.get("x-should-retry", "").strip().lower()
     should_retry = {"true": True, "false": False}.get(verdict)
+    if should_retry is None and status in GATEWAY_GAVE_UP and method.upper() not in _IDEMPOTENT_METHODS:
+        should_retry = False
     payload = body.get("error") if isinstance(body, Mapping) else None
     if isinstance(payload, str):
         payload = {"message": payload}
@@ -214,6 +241,7 @@ def error_from_http(
         text = content[:_BODY_SNIPPET].decode("utf-8", "replace").strip()
         payload = {"message": text or f"HTTP {status} with an empty body"}
         body = body if body is not None else text
+    body = _capped(body, content)
     error = error_from_payload(
         payload,
         status=status,
@@ -237,7 +265,9 @@ def error_from_http(
     return error
 
 
-def parse_response(status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None) -> Response:
+def parse_response(
+    status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None, method: str = "POST"
+) -> Response:
     """Read an HTTP answer as a ``Response``; any failure becomes a typed ``ServiceError``.
 
     Example::
@@ -245,13 +275,27 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes, *, n
         parse_response(200, {"x-request-id": "r1"}, b'{"id": "resp_1", "output": []}')
     """
     if status >= 400:
-        raise error_from_http(status, headers, content, now=now)
+        raise error_from_http(status, headers, content, now=now, method=method)
     body = _load_json(content)
     request_id = request_id_of(headers)
     if not isinstance(body, dict):
         snippet = content[:_BODY_SNIPPET].decode("utf-8", "replace")
         raise InvalidResponseError(
             "the answer is not a JSON object", status=status, request_id=request_id, body=snippet
+        )
+    if "output" not in body and "id" not in body:
+        payload = body.get("error")
+        if isinstance(payload, str):
+            payload = {"message": payload}
+        if isinstance(payload, Mapping):
+            # An error envelope sent with HTTP 200 (some gateways do): the error it names, not a shape error.
+            raise error_from_payload(payload, status=status, request_id=request_id, body=_capped(body, content))
+    if "output" not in body and body.get("status") in (None, "completed"):
+        raise InvalidResponseError(
+            "the answer has no output list, so it is not a Responses API object",
+            status=status,
+            request_id=request_id,
+            body=_capped(body, content),
         )
     try:
         response = Response.model_validate(body)
@@ -265,7 +309,7 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes, *, n
             f"{exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",
             status=status,
             request_id=request_id,
-            body=body,
+            body=_capped(body, content),
         ) from None
     raise_for_response_status(response, status=status, request_id=request_id, body=body)
     return response
@@ -377,7 +421,13 @@ def result_from_response(
 
 
 def parse_model(
-    status: int, headers: Mapping[str, str], content: bytes, model: type[M], *, now: float | None = None
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    model: type[M],
+    *,
+    now: float | None = None,
+    method: str = "POST",
 ) -> M:
     """Read a JSON answer into ``model`` (agents, files); errors become typed ``ServiceError``s.
 
@@ -386,7 +436,7 @@ def parse_model(
         parse_model(200, {}, b'{"id": "assistant-1"}', FileObject)
     """
     if status >= 400:
-        raise error_from_http(status, headers, content, now=now)
+        raise error_from_http(status, headers, content, now=now, method=method)
     body = _load_json(content)
     try:
         return model.model_validate(body)

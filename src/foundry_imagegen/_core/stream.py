@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -42,7 +42,21 @@ from .parse import (
 from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from .sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["IncompleteStreamWarning", "StreamProcessor"]
+__all__ = ["IncompleteStreamWarning", "StreamProcessor", "stream_body_kind"]
+
+
+def stream_body_kind(content_type: str) -> Literal["events", "json", "other"]:
+    """How to read the body answered to a stream request, from its Content-Type.
+
+    ``text/event-stream`` (or no type at all, which some proxies strip) is read as events, JSON as a
+    whole response; anything else (an HTML login or error page, say) is not an answer of this API.
+    """
+    kind = content_type.split(";")[0].strip().lower()
+    if kind in ("", "text/event-stream"):
+        return "events"
+    if kind == "application/json":
+        return "json"
+    return "other"
 
 
 class IncompleteStreamWarning(UserWarning):
@@ -154,6 +168,16 @@ class StreamProcessor:
         event = ResponseCompletedEvent(type="response.completed", response=response)
         self._apply(event)
         return [event]
+
+    def not_an_event_stream(self, status: int, content_type: str, head: bytes) -> InvalidResponseError:
+        """The error for a stream request answered with neither events nor JSON (``head``: its first bytes)."""
+        return InvalidResponseError(
+            f"the stream request was answered with {content_type or 'no content type'}, not an event stream; "
+            "nothing was written",
+            status=status,
+            request_id=self.request_id,
+            body=head[:500].decode("utf-8", "replace"),
+        )
 
     def take_images(self) -> list[GeneratedImage]:
         """Images (partial and final) decoded since the last call, in arrival order.

@@ -137,7 +137,12 @@ def model_parser(model: type[M]) -> Callable[[httpx.Response], M]:
     from .._core.parse import parse_model
 
     return lambda response: parse_model(
-        response.status_code, response.headers, response.content, model, now=time.time()
+        response.status_code,
+        response.headers,
+        response.content,
+        model,
+        now=time.time(),
+        method=response.request.method,
     )
 
 
@@ -423,7 +428,9 @@ class BaseFoundryClient:
         from .._core.parse import error_from_http
 
         log.info("%s %s -> %d", response.request.method, response.request.url, response.status_code)
-        raise error_from_http(response.status_code, response.headers, response.content, now=time.time())
+        raise error_from_http(
+            response.status_code, response.headers, response.content, now=time.time(), method=response.request.method
+        )
 
     def _finish(
         self,
@@ -443,7 +450,13 @@ class BaseFoundryClient:
             response.status_code,
             request_id,
         )
-        parsed = parse_response(response.status_code, response.headers, response.content, now=time.time())
+        parsed = parse_response(
+            response.status_code,
+            response.headers,
+            response.content,
+            now=time.time(),
+            method=response.request.method,
+        )
         return result_from_response(
             parsed,
             request_id=request_id,

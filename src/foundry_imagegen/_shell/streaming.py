@@ -9,11 +9,11 @@ import httpx
 
 from .._core.images import ImageFormat
 from .._core.results import GeneratedImage
-from .._core.stream import StreamProcessor
+from .._core.stream import StreamProcessor, stream_body_kind
 from ..exceptions import APITimeoutError, TruncatedStreamError
 from .disk import check_free, partial_path, remove_quietly, target_path
 
-__all__ = ["StreamBase", "broken_stream_error", "is_json"]
+__all__ = ["StreamBase", "body_kind", "broken_stream_error"]
 
 
 def _format_of(requested: str | None) -> ImageFormat:
@@ -37,10 +37,9 @@ def broken_stream_error(exc: httpx.HTTPError, processor: StreamProcessor) -> Exc
     )
 
 
-def is_json(response: httpx.Response) -> bool:
-    """Whether a stream request was answered with a plain JSON body instead of events."""
-    content_type: str = response.headers.get("content-type", "")
-    return content_type.split(";")[0].strip() == "application/json"
+def body_kind(response: httpx.Response) -> str:
+    """``events``, ``json`` or ``other``: how the core says to read the answer to a stream request."""
+    return stream_body_kind(response.headers.get("content-type", ""))
 
 
 class StreamBase:

@@ -15,7 +15,7 @@ from ..._core.limits import BodyBuffer
 from ..._core.parse import request_id_of
 from ..._core.results import GeneratedImage, GenerationResult
 from ..._core.stream import StreamProcessor
-from ..streaming import StreamBase, broken_stream_error, is_json
+from ..streaming import StreamBase, body_kind, broken_stream_error
 
 __all__ = ["ImageStream"]
 
@@ -63,7 +63,16 @@ class ImageStream(StreamBase):
 
     def _generate(self, response: httpx.Response) -> Iterator[StreamEvent]:
         try:
-            if is_json(response):
+            kind = body_kind(response)
+            if kind == "other":
+                head = b""
+                for chunk in response.iter_bytes():
+                    head += chunk
+                    if len(head) >= 500:
+                        break
+                content_type = response.headers.get("content-type", "")
+                raise self._processor.not_an_event_stream(response.status_code, content_type, head)
+            if kind == "json":
                 body = BodyBuffer(self._processor.max_body_bytes)
                 for chunk in response.iter_bytes():
                     body.add(chunk)
