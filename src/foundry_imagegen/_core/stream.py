@@ -6,6 +6,7 @@ the bytes they read, like httpx's ``iter_lines``/``aiter_lines``.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -42,7 +43,23 @@ from .parse import (
 from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from .sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["IncompleteStreamWarning", "StreamProcessor", "stream_body_kind"]
+__all__ = ["MAX_PARTIAL_IMAGES", "IncompleteStreamWarning", "StreamProcessor", "partials_asked_by", "stream_body_kind"]
+
+#: The service sends at most this many partial images per image (partial_images accepts 0..3).
+MAX_PARTIAL_IMAGES = 3
+#: Partial images accepted in one stream: 3 for each of 4 image calls, more than any request makes.
+MAX_PARTIALS_PER_STREAM = 4 * MAX_PARTIAL_IMAGES
+log = logging.getLogger("foundry_imagegen")
+
+
+def partials_asked_by(body: Mapping[str, Any]) -> int | None:
+    """The ``partial_images`` a request body asks of its image tool, or None if it names none (agents)."""
+    tools = body.get("tools")
+    for tool in tools if isinstance(tools, list) else ():
+        if isinstance(tool, Mapping) and tool.get("type") == "image_generation":
+            value = tool.get("partial_images")
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None
 
 
 def stream_body_kind(content_type: str) -> Literal["events", "json", "other"]:
@@ -112,6 +129,11 @@ class StreamProcessor:
         self._terminal = False
         self.events_seen = 0
         self.partials_seen = 0
+        #: How many partial images the request asked for (None: unknown, so the service's maximum).
+        self.partials_asked: int | None = None
+        #: Partial images refused: past the number asked for, a repeated index, or an index out of range.
+        self.partials_dropped = 0
+        self._partial_keys: set[tuple[str, int]] = set()
 
     @property
     def has_final(self) -> bool:
@@ -265,6 +287,8 @@ class StreamProcessor:
     def _apply(self, event: StreamEvent) -> None:
         if isinstance(event, PartialImageEvent):
             self.partials_seen += 1
+            if not self._accept_partial(event):
+                return
             image = decode_image(
                 event.item_id,
                 event.partial_image_b64,
@@ -299,6 +323,28 @@ class StreamProcessor:
         elif isinstance(event, ErrorEvent):
             self._terminal = True
             raise error_from_payload(event.model_dump(), status=None, request_id=self.request_id, body=None)
+
+    def _accept_partial(self, event: PartialImageEvent) -> bool:
+        # The service names partial files and sizes memory through these events. A partial with an
+        # index outside 0..2, a repeated one, or one past MAX_PARTIALS_PER_STREAM would write odd names
+        # or pile up renders; it is dropped, not fatal, since the final image that follows is paid for.
+        index = event.partial_image_index
+        key = (event.item_id, index)
+        accepted = len(self._partial_keys)
+        if not 0 <= index < MAX_PARTIAL_IMAGES or key in self._partial_keys or accepted >= MAX_PARTIALS_PER_STREAM:
+            self.partials_dropped += 1
+            log.warning(
+                "dropped partial image %s of %s: indexes are 0..%d, once per image, at most %d per stream",
+                str(index)[:20],
+                event.item_id[:64],
+                MAX_PARTIAL_IMAGES - 1,
+                MAX_PARTIALS_PER_STREAM,
+            )
+            return False
+        if self.partials_asked is not None and accepted == self.partials_asked:
+            log.warning("the service sent more partial images than the %d asked for", self.partials_asked)
+        self._partial_keys.add(key)
+        return True
 
     def _take_final(self, call: ImageGenerationCall) -> None:
         # Any status but failed: Azure's last item says "generating" while carrying the full image.

@@ -97,7 +97,14 @@ class AsyncImageStream(StreamBase):
         return self._events
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        return self._iterator()
+        return self._events_only()
+
+    async def _events_only(self) -> AsyncIterator[StreamEvent]:
+        # Iterating events alone must not keep every decoded partial alive until the end: the images
+        # each event brought are let go (the event itself carries the partial's base64).
+        async for event in self._iterator():
+            self._processor.take_images()
+            yield event
 
     async def images(self) -> AsyncIterator[GeneratedImage]:
         """Partial and final images in arrival order, each the moment it is decoded.

@@ -326,6 +326,9 @@ class FoundryClient(BaseFoundryClient):
                 extra_body=extra_body,
             )
             processor.requested_format = resolved.output_format
+            from ..._core.stream import partials_asked_by  # loaded with the processor already
+
+            processor.partials_asked = partials_asked_by(request.json)
             return self._open_stream(self._api_call(request), timeout=timeout)
 
         return ImageStream(open_stream, processor)

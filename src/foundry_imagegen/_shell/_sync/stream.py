@@ -98,7 +98,14 @@ class ImageStream(StreamBase):
         return self._events
 
     def __iter__(self) -> Iterator[StreamEvent]:
-        return self._iterator()
+        return self._events_only()
+
+    def _events_only(self) -> Iterator[StreamEvent]:
+        # Iterating events alone must not keep every decoded partial alive until the end: the images
+        # each event brought are let go (the event itself carries the partial's base64).
+        for event in self._iterator():
+            self._processor.take_images()
+            yield event
 
     def images(self) -> Iterator[GeneratedImage]:
         """Partial and final images in arrival order, each the moment it is decoded.
