@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from raw_testkit import RawServer, sse_response, stream_events
+from raw_testkit import RawServer, folder_listing, sse_response, stream_events
 from test_fault_matrix import make_client
+
+from foundry_imagegen import ImageGenerationTool, TruncatedStreamError
 
 
 def many_partials(conn):
@@ -34,3 +36,73 @@ def test_iterating_events_keeps_no_decoded_image(flavour):
     finally:
         server.close()
     assert held and max(held) == 0
+
+
+def cut_after_partials(conn):
+    head, _ = stream_events(partials=2)
+    sse_response(conn, head[: head.index(b"event: response.output_item.done")])
+    conn.reset()
+
+
+def save_stream(flavour: str, url: str, target, *, overwrite: bool) -> tuple[object, int]:
+    """(the exception or path, events read) of stream.save(target, partials=True)."""
+    seen = [0]
+    tool = ImageGenerationTool(partial_images=2)
+    try:
+        if flavour == "sync":
+            with make_client("sync", url) as client, client.stream("a fox", tool=tool) as stream:
+                try:
+                    return stream.save(target, partials=True, overwrite=overwrite), stream.events_seen
+                finally:
+                    seen[0] = stream.events_seen
+
+        async def main() -> object:
+            async with make_client("async", url) as client, client.stream("a fox", tool=tool) as stream:
+                try:
+                    return await stream.save(target, partials=True, overwrite=overwrite)
+                finally:
+                    seen[0] = stream.events_seen
+
+        return asyncio.run(main()), seen[0]
+    except Exception as exc:
+        return exc, seen[0]
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_an_existing_partial_file_is_refused_before_the_stream_is_read(flavour, tmp_path):
+    (tmp_path / "img.partial-1.png").write_bytes(b"mine")
+    server = RawServer([many_partials])
+    try:
+        outcome, events = save_stream(flavour, server.url, tmp_path / "img.png", overwrite=False)
+    finally:
+        server.close()
+    assert isinstance(outcome, FileExistsError) and "img.partial-1.png" in str(outcome)
+    assert events == 0
+    assert folder_listing(tmp_path) == ["img.partial-1.png"]
+    assert (tmp_path / "img.partial-1.png").read_bytes() == b"mine"
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_overwrite_puts_back_the_users_partial_file_when_the_stream_fails(flavour, tmp_path):
+    (tmp_path / "img.partial-0.png").write_bytes(b"mine")
+    server = RawServer([cut_after_partials])
+    try:
+        outcome, _ = save_stream(flavour, server.url, tmp_path / "img.png", overwrite=True)
+    finally:
+        server.close()
+    assert isinstance(outcome, TruncatedStreamError)
+    assert folder_listing(tmp_path) == ["img.partial-0.png"]
+    assert (tmp_path / "img.partial-0.png").read_bytes() == b"mine"
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_overwrite_replaces_the_users_partial_file_when_the_stream_succeeds(flavour, tmp_path):
+    (tmp_path / "img.partial-0.png").write_bytes(b"mine")
+    server = RawServer([many_partials])
+    try:
+        outcome, _ = save_stream(flavour, server.url, tmp_path / "img.png", overwrite=True)
+    finally:
+        server.close()
+    assert outcome == tmp_path / "img.png"
+    assert folder_listing(tmp_path) == ["img.partial-0.png", "img.partial-1.png", "img.partial-2.png", "img.png"]
+    assert (tmp_path / "img.partial-0.png").read_bytes() != b"mine"

@@ -17,11 +17,14 @@ if TYPE_CHECKING:
 __all__ = [
     "atomic_write",
     "check_free",
+    "drop_backups",
     "partial_path",
+    "put_back",
     "read_image_file",
     "remove_quietly",
     "resolve_image",
     "save_image",
+    "set_aside",
     "target_path",
 ]
 
@@ -117,6 +120,31 @@ def check_free(path: Path, *, overwrite: bool) -> None:
     """Refuse an existing target before a paid call is made, rather than after."""
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} exists. Fix: choose another path or pass overwrite=True")
+
+
+def set_aside(path: Path) -> Path | None:
+    """Move an existing file at ``path`` to a hidden ``.NAME.<hex>.bak`` beside it; None if there was none.
+
+    Used before overwriting a user's file with a partial render, so that a stream failing later can put
+    the user's file back instead of leaving a render of a failed generation (or nothing) in its place.
+    """
+    if not path.is_file():
+        return None
+    backup = path.with_name(f".{path.name}.{secrets.token_hex(6)}.bak")
+    os.replace(path, backup)
+    return backup
+
+
+def put_back(backups: list[tuple[Path, Path]]) -> None:
+    """Restore files ``set_aside`` moved: each ``(backup, original)`` pair goes back in place."""
+    for backup, original in backups:
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(backup, original)
+
+
+def drop_backups(backups: list[tuple[Path, Path]]) -> None:
+    """The call succeeded: the files ``set_aside`` kept are no longer needed."""
+    remove_quietly([backup for backup, _ in backups])
 
 
 def remove_quietly(paths: list[Path]) -> None:

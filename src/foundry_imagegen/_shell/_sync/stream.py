@@ -147,20 +147,25 @@ class ImageStream(StreamBase):
     def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
 
-        Partials go next to it as ``name.partial-0.png``, ... as they arrive.
+        Partials go next to it as ``name.partial-0.png``, ... as they arrive. Every target is checked
+        before the stream is read; if the stream then fails, the partials are removed and, with
+        ``overwrite``, the user's files they replaced are put back.
 
         Example::
 
             with client.stream("a fox") as stream:
                 stream.save("out/fox.png", partials=True)
         """
-        self._check_target(path, overwrite)
+        self._check_target(path, overwrite, partials)
         written: list[Path] = []
+        backups: list[tuple[Path, Path]] = []
         try:
             for image in self.images():
                 if partials:
-                    self._save_partial(image, path, overwrite, written)
-            return self._processor.result().save(path, overwrite=overwrite)
+                    self._save_partial(image, path, overwrite, written, backups)
+            saved = self._processor.result().save(path, overwrite=overwrite)
         except BaseException:
-            self._remove(written)
+            self._undo(written, backups)
             raise
+        self._done(backups)
+        return saved
