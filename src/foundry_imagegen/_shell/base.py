@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -54,15 +55,38 @@ USER_AGENT = f"foundry-imagegen/{__version__} Python/{_PY} httpx/{httpx.__versio
 _REDACTED_HEADERS = frozenset({"api-key", "authorization"})
 
 
+#: The longest timeout accepted: a day. Larger numbers (1e12) are a mistake, and overflow some
+#: platforms' socket and event-loop timers.
+MAX_TIMEOUT = 86400.0
+
+
+def _seconds_ok(value: object) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float))
+        and math.isfinite(value)
+        and 0 < value <= MAX_TIMEOUT
+    )
+
+
 def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
-    """A caller's timeout as ``httpx.Timeout``; a number keeps the short connect timeout."""
+    """A caller's timeout as ``httpx.Timeout``; a number keeps the short connect timeout.
+
+    NaN, infinities, zero, negatives and more than a day are refused here, before anything is sent.
+    """
     if isinstance(value, httpx.Timeout):
+        for name, part in value.as_dict().items():
+            if part is not None and not _seconds_ok(part):
+                raise ConfigurationError(
+                    f"timeout=httpx.Timeout(..., {name}={part!r}) is not a number of seconds in "
+                    f"(0, {MAX_TIMEOUT:.0f}]. Fix: e.g. httpx.Timeout(600, connect=10), or None for no limit on {name}"
+                )
         return value
     if value is None:
         return httpx.Timeout(None)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    if not _seconds_ok(value):
         raise ConfigurationError(
-            f"timeout={value!r} is not a positive number of seconds. Fix: e.g. timeout=600 (image "
+            f"timeout={value!r} is not a number of seconds in (0, {MAX_TIMEOUT:.0f}]. Fix: e.g. timeout=600 (image "
             "generation can take minutes), an httpx.Timeout, or None for no limit"
         )
     connect = DEFAULT_TIMEOUT.connect or 10.0
@@ -182,7 +206,12 @@ class BaseFoundryClient:
         self._timeout = as_timeout(timeout)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries={max_retries!r}. Fix: an integer >= 0 (0 disables retries)")
-        if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, (int, float)) or max_retry_wait < 0:
+        if (
+            isinstance(max_retry_wait, bool)
+            or not isinstance(max_retry_wait, (int, float))
+            or not math.isfinite(max_retry_wait)
+            or max_retry_wait < 0
+        ):
             raise ConfigurationError(f"max_retry_wait={max_retry_wait!r}. Fix: a number of seconds >= 0")
         self._retry = RetryPolicy(max_retries=max_retries, max_wait=float(max_retry_wait))
         if not scope or not scope.startswith("https://"):
