@@ -93,6 +93,18 @@ def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
     return httpx.Timeout(float(value), connect=min(connect, float(value)))
 
 
+def scrub_credentials(request: httpx.Request) -> None:
+    """Blank the credential headers of a request that has been sent.
+
+    httpx exceptions and responses keep their request, so an error chained from one
+    (``exc.__cause__.request.headers``) would otherwise still hold the key or token. Every attempt
+    builds a fresh request, so nothing needs the header after sending.
+    """
+    for name in _REDACTED_HEADERS:
+        if name in request.headers:
+            request.headers[name] = "***"
+
+
 def redacted(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers fit for a log line: credentials replaced by ``***``."""
     return {k: ("***" if k.lower() in _REDACTED_HEADERS else v) for k, v in headers.items()}
@@ -502,4 +514,5 @@ __all__ = [
     "map_transport_error",
     "model_parser",
     "redacted",
+    "scrub_credentials",
 ]

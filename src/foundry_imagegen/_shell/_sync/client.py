@@ -26,7 +26,7 @@ from ..._core.flows import LookupAgent
 from ..._core.limits import BodyBuffer
 from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError
-from ..base import BaseFoundryClient, credential_errors, map_transport_error
+from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
 from ..retrying import tenacity_kwargs
 from ._backend import IS_ASYNC, Lock, Retrying, default_sleep
 
@@ -414,6 +414,8 @@ class FoundryClient(BaseFoundryClient):
                 response = self._http.send(http_request, stream=True, follow_redirects=False)
             except httpx.HTTPError as exc:
                 raise map_transport_error(exc, call.method) from exc
+            finally:
+                scrub_credentials(http_request)
             if not self._wants_reauth(response.status_code, auth_attempt):
                 if not stream:
                     self._read_body(response, call.method)
