@@ -112,8 +112,28 @@ def _link_exclusive(tmp: Path, path: Path) -> None:
 
 
 def save_image(image: GeneratedImage, path: str | os.PathLike[str], *, overwrite: bool, fix_extension: bool) -> Path:
-    """Write a decoded image atomically where ``target_path`` says; returns the path written."""
-    return atomic_write(target_path(path, image.format, fix_extension=fix_extension), image.data, overwrite=overwrite)
+    """Write a decoded image atomically where ``target_path`` says; returns the path written.
+
+    A disk failure (full, read-only, a folder in the way) raises ``ImageSaveError`` holding the image:
+    it was received, and maybe paid for, so the caller must be able to keep it. An existing target
+    without ``overwrite`` stays a plain ``FileExistsError``.
+    """
+    target = target_path(path, image.format, fix_extension=fix_extension)
+    try:
+        return atomic_write(target, image.data, overwrite=overwrite)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        from ..exceptions import ImageSaveError
+
+        reason = exc.strerror or type(exc).__name__
+        raise ImageSaveError(
+            f"could not write {target}: {reason}. The image ({len(image.data)} bytes, {image.format}) is still "
+            "in memory as exc.image. Fix: free disk space or choose a writable file path, then "
+            "exc.image.save(other_path)",
+            image=image,
+            path=target,
+        ) from exc
 
 
 def check_free(path: Path, *, overwrite: bool) -> None:
