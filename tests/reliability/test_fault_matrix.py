@@ -33,6 +33,7 @@ from raw_testkit import (
 
 from foundry_imagegen import (
     APIConnectionError,
+    APITimeoutError,
     AsyncFoundryClient,
     ContentFilterError,
     FoundryClient,
@@ -141,6 +142,29 @@ class Cell:
     scripts: tuple[Script, ...]
     outcome: Any  # OK, OK_WARNED or an exception type
     requests: int
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+def drip(conn: Conn, piece: bytes, head: bytes) -> None:
+    """Send ``head``, then ``piece`` every 50 ms for at most 1.5 s (or until the client hangs up)."""
+    conn.sock.sendall(head)
+    for _ in range(30):
+        time.sleep(0.05)
+        try:
+            conn.sock.sendall(piece)
+        except OSError:
+            return
+
+
+def json_drip(conn: Conn) -> None:
+    drip(conn, b" ", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+
+
+def stream_keepalive(conn: Conn) -> None:
+    drip(conn, b": keep-alive\n\n", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+
+
+SHORT = (("timeout", 0.3),)
 
 
 def image_cells(name: str, result: str | None) -> dict[tuple[str, str], Cell]:
@@ -182,6 +206,12 @@ def cells() -> dict[tuple[str, str], Cell]:
         table[("HTML 200", mode)] = Cell((status(200, b"<html>hi</html>", ctype="text/html"),), InvalidResponseError, 1)
         table[("nested JSON 429", mode)] = Cell((status(429, NESTED, {"Retry-After": "0"}),) * 3, RateLimitError, 3)
         table[("nested JSON 500", mode)] = Cell((status(500, NESTED),) * 3, ServerError, 3)
+        drip_script = json_drip if mode == "json" else stream_keepalive
+        table[("keep-alive drip", mode)] = Cell((drip_script,), APITimeoutError, 1, SHORT)
+        # The wait the server asks for would end past the call's deadline: raised at once, not slept.
+        table[("429 past the deadline", mode)] = Cell(
+            (status(429, error_body("429"), {"Retry-After": "50"}), ok), RateLimitError, 1, (("deadline", 30),)
+        )
     json_cells: dict[str, Cell] = {
         "mid-body drop": Cell((json_cut,), APIConnectionError, 1),
         "response.failed": Cell((json_200(json.dumps(failed_response("server_error")).encode()),), ServerError, 1),
@@ -285,7 +315,7 @@ def outcome_of(flavour: str, mode: str, cell: Cell, tmp_path: Path) -> tuple[Any
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                run_call(flavour, mode, server.url, out / "img.png")
+                run_call(flavour, mode, server.url, out / "img.png", **dict(cell.options))
                 outcome: Any = OK_WARNED if any(issubclass(w.category, IncompleteStreamWarning) for w in caught) else OK
             except Exception as exc:
                 outcome = exc

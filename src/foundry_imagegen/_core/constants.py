@@ -44,3 +44,8 @@ ENV_IMAGE_DEPLOYMENT = "IMAGE_GENERATION_MODEL_DEPLOYMENT_NAME"
 #: real answer, yet a hostile endless line or body fails long before it can exhaust memory.
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_BODY_BYTES = 128 * 1024 * 1024
+
+#: The whole call, retries and their waits included (the ``deadline`` client option). A high-quality
+#: image takes a few minutes; with two retries after waits of up to DEFAULT_MAX_RETRY_WAIT, half an hour
+#: is ample, and a call stuck on a hostile or broken server still ends.
+DEFAULT_DEADLINE = 1800.0

@@ -20,6 +20,7 @@ from ..exceptions import (
     TruncatedStreamError,
 )
 from .constants import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES
+from .deadline import Deadline
 from .events import (
     ErrorEvent,
     OutputItemDoneEvent,
@@ -134,6 +135,8 @@ class StreamProcessor:
         #: Partial images refused: past the number asked for, a repeated index, or an index out of range.
         self.partials_dropped = 0
         self._partial_keys: set[tuple[str, int]] = set()
+        #: When reading the stream must stop (set by the client from timeout= and deadline=).
+        self.deadline = Deadline()
 
     @property
     def has_final(self) -> bool:

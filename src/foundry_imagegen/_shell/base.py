@@ -18,6 +18,7 @@ import httpx
 from .._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
 from .._core.config import EndpointInfo, Secret, TokenCache, resolve_endpoint
 from .._core.constants import (
+    DEFAULT_DEADLINE,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -25,6 +26,7 @@ from .._core.constants import (
     DEFAULT_SCOPE,
     DEFAULT_TIMEOUT,
 )
+from .._core.deadline import Deadline
 from .._core.flows import Step, build_flow
 from .._core.limits import check_size_limit
 from .._core.plan import AgentCache, CallDefaults
@@ -202,6 +204,7 @@ class BaseFoundryClient:
         agent_field: Literal["agent_reference", "agent"] = "agent_reference",
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
@@ -238,6 +241,14 @@ class BaseFoundryClient:
         self._agent_cache = AgentCache()
         self._max_body_bytes = check_size_limit("max_body_bytes", max_body_bytes)
         self._max_event_bytes = check_size_limit("max_event_bytes", max_event_bytes)
+        if deadline is not None and not _seconds_ok(deadline):
+            raise ConfigurationError(
+                f"deadline={deadline!r} is not a number of seconds in (0, {MAX_TIMEOUT:.0f}]. Fix: e.g. "
+                f"deadline={DEFAULT_DEADLINE:.0f} (the whole call, retries included), or None for no limit"
+            )
+        self._deadline = None if deadline is None else float(deadline)
+        #: The monotonic clock deadlines are read from (tests replace it instead of sleeping).
+        self._clock: Callable[[], float] = time.monotonic
 
     def _http_client_mismatch(self, http_client: object) -> str:
         name = type(self).__name__
@@ -393,6 +404,26 @@ class BaseFoundryClient:
             return {"api-key": str(self._credential.key)}
         return {"Authorization": f"Bearer {token}"}
 
+    def _call_deadline(self) -> Deadline:
+        """The deadline of a call starting now: ``deadline`` seconds, for every attempt and wait."""
+        seconds = self._deadline
+        option = f"deadline={seconds:g}" if seconds is not None else ""
+        return Deadline.after(now=self._clock(), seconds=seconds, option=option, caps_waits=True)
+
+    def _attempt_deadline(
+        self, timeout: float | httpx.Timeout | ClientDefault | None, call_deadline: Deadline
+    ) -> Deadline:
+        """The deadline of one attempt: its read timeout, from sending to the answer's last byte.
+
+        Raises ``APITimeoutError`` if the call's own deadline has already passed.
+        """
+        now = self._clock()
+        call_deadline.check(now=now)
+        effective = self._timeout if timeout is CLIENT_DEFAULT else as_timeout(timeout)
+        read = effective.read
+        attempt = Deadline.after(now=now, seconds=read, option=f"timeout={read:g}" if read else "")
+        return attempt.earliest(call_deadline)
+
     def _httpx_request(
         self,
         call: ApiCall,
@@ -400,6 +431,7 @@ class BaseFoundryClient:
         token: str | None,
         timeout: float | httpx.Timeout | ClientDefault | None,
         client_request_id: str,
+        deadline: Deadline | None = None,
     ) -> httpx.Request:
         headers = {
             "User-Agent": USER_AGENT,
@@ -412,8 +444,13 @@ class BaseFoundryClient:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %s %s headers=%s", call.method, call.url, redacted(headers))
         # The timeout is set per request so an injected httpx client's 5 s default never cuts a
-        # generation short.
-        extensions = {"timeout": effective.as_dict()}
+        # generation short; no single wait may outlast the attempt's deadline.
+        limits = effective.as_dict()
+        left = deadline.left(now=self._clock()) if deadline is not None and deadline.caps_waits else None
+        if left is not None:
+            left = max(left, 0.001)
+            limits = {name: left if value is None else min(value, left) for name, value in limits.items()}
+        extensions = {"timeout": limits}
         if call.files is not None:
             return httpx.Request(
                 call.method,

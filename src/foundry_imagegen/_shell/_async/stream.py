@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
@@ -75,11 +76,15 @@ class AsyncImageStream(StreamBase):
                 body = BodyBuffer(self._processor.max_body_bytes)
                 async for chunk in response.aiter_bytes():
                     body.add(chunk)
+                    self._processor.deadline.check(now=time.monotonic())
                 content = body.content()
                 for event in self._processor.feed_json_response(response.status_code, response.headers, content):
                     yield event
                 return
+            deadline = self._processor.deadline
             async for chunk in response.aiter_bytes():
+                # Keep-alive comments and drip-fed bytes each reset httpx's read timeout: this does not.
+                deadline.check(now=time.monotonic())
                 for event in self._processor.feed(chunk):
                     yield event
             for event in self._processor.end():

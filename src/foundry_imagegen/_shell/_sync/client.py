@@ -15,6 +15,7 @@ import httpx
 from ..._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
 from ..._core.config import from_env_settings
 from ..._core.constants import (
+    DEFAULT_DEADLINE,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RETRIES,
@@ -22,6 +23,7 @@ from ..._core.constants import (
     DEFAULT_SCOPE,
     DEFAULT_TIMEOUT,
 )
+from ..._core.deadline import Deadline
 from ..._core.flows import LookupAgent
 from ..._core.limits import BodyBuffer
 from ..._core.tool import ImageGenerationTool
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from ..._core.agents import AgentReference, AgentVersion
     from ..._core.inputs import ImageInput
     from ..._core.results import GeneratedImage, GenerationResult
+    from ..._core.stream import StreamProcessor
     from .resources import Agents, Files
     from .stream import ImageStream
 
@@ -79,6 +82,7 @@ class FoundryClient(BaseFoundryClient):
         agent_field: Literal["agent_reference", "agent"] = "agent_reference",
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         super().__init__(
             endpoint,
@@ -93,6 +97,7 @@ class FoundryClient(BaseFoundryClient):
             agent_field=agent_field,
             max_body_bytes=max_body_bytes,
             max_event_bytes=max_event_bytes,
+            deadline=deadline,
         )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError(self._http_client_mismatch(http_client))
@@ -329,7 +334,7 @@ class FoundryClient(BaseFoundryClient):
             from ..._core.stream import partials_asked_by  # loaded with the processor already
 
             processor.partials_asked = partials_asked_by(request.json)
-            return self._open_stream(self._api_call(request), timeout=timeout)
+            return self._open_stream(self._api_call(request), timeout=timeout, processor=processor)
 
         return ImageStream(open_stream, processor)
 
@@ -378,20 +383,41 @@ class FoundryClient(BaseFoundryClient):
     ) -> T:
         self._check_open()
         client_request_id = self._new_client_request_id()
-        for attempt in Retrying(**tenacity_kwargs(self._retry, sleep=self._sleep)):
+        call_deadline = self._call_deadline()
+        retrying = Retrying(
+            **tenacity_kwargs(self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock)
+        )
+        for attempt in retrying:
             with attempt:
-                response = self._send(call, timeout=timeout, client_request_id=client_request_id)
+                deadline = self._attempt_deadline(timeout, call_deadline)
+                response = self._send(call, timeout=timeout, client_request_id=client_request_id, deadline=deadline)
                 return parse(response)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def _open_stream(self, call: ApiCall, *, timeout: float | httpx.Timeout | ClientDefault | None) -> httpx.Response:
+    def _open_stream(
+        self,
+        call: ApiCall,
+        *,
+        timeout: float | httpx.Timeout | ClientDefault | None,
+        processor: StreamProcessor | None = None,
+    ) -> httpx.Response:
         self._check_open()
         client_request_id = self._new_client_request_id()
-        for attempt in Retrying(**tenacity_kwargs(self._retry, sleep=self._sleep)):
+        call_deadline = self._call_deadline()
+        retrying = Retrying(
+            **tenacity_kwargs(self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock)
+        )
+        for attempt in retrying:
             with attempt:
-                response = self._send(call, timeout=timeout, client_request_id=client_request_id, stream=True)
+                deadline = self._attempt_deadline(timeout, call_deadline)
+                response = self._send(
+                    call, timeout=timeout, client_request_id=client_request_id, stream=True, deadline=deadline
+                )
+                if processor is not None:
+                    # The stream is read within the same attempt's deadline.
+                    processor.deadline = deadline
                 if response.status_code >= 400:
-                    self._read_body(response, call.method)
+                    self._read_body(response, call.method, deadline)
                     self._raise_for_stream_status(response)
                 return response
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
@@ -403,10 +429,16 @@ class FoundryClient(BaseFoundryClient):
         timeout: float | httpx.Timeout | ClientDefault | None,
         client_request_id: str,
         stream: bool = False,
+        deadline: Deadline | None = None,
     ) -> httpx.Response:
+        deadline = deadline if deadline is not None else Deadline()
         for auth_attempt in range(2):
             http_request = self._httpx_request(
-                call, token=self._token(), timeout=timeout, client_request_id=client_request_id
+                call,
+                token=self._token(),
+                timeout=timeout,
+                client_request_id=client_request_id,
+                deadline=deadline,
             )
             try:
                 # Never follow redirects, even on an injected client: httpx keeps a custom api-key header
@@ -418,17 +450,18 @@ class FoundryClient(BaseFoundryClient):
                 scrub_credentials(http_request)
             if not self._wants_reauth(response.status_code, auth_attempt):
                 if not stream:
-                    self._read_body(response, call.method)
+                    self._read_body(response, call.method, deadline)
                 return response
             response.close()
         return response
 
-    def _read_body(self, response: httpx.Response, method: str) -> None:
-        """Read the body into ``response.content``, failing at once past ``max_body_bytes``."""
+    def _read_body(self, response: httpx.Response, method: str, deadline: Deadline) -> None:
+        """Read the body into ``response.content``, failing at once past ``max_body_bytes`` or the deadline."""
         buffer = BodyBuffer(self._max_body_bytes)
         try:
             for chunk in response.iter_bytes():
                 buffer.add(chunk)
+                deadline.check(now=self._clock())
         except httpx.HTTPError as exc:
             raise map_transport_error(exc, method) from exc
         finally:
