@@ -261,6 +261,26 @@ class BaseFoundryClient:
             f"http_client is a {type(http_client).__name__}. Fix: {name} needs an {want} ({other} takes {other_wants})"
         )
 
+    def _refuse_proxy_in_clear(self, http_client: httpx.Client | httpx.AsyncClient) -> None:
+        """Refuse an injected client that would send a plain-http request (and its key) through a proxy.
+
+        Best effort: httpx does not say publicly which transport serves a URL, so a client whose
+        internals differ passes unchecked.
+        """
+        if not self._endpoint.plain_http:
+            return
+        try:
+            transport = http_client._transport_for_url(httpx.URL(self._endpoint.base_url))
+            pool = type(getattr(transport, "_pool", None)).__name__
+        except Exception:  # private httpx API: no answer means no check
+            return
+        if "Proxy" in pool:
+            raise ConfigurationError(
+                f"http_client sends requests for {self._endpoint.base_url!r} through a proxy, which would get the "
+                "key or token in clear over plain http. Fix: use an https:// endpoint, or an http_client without "
+                "a proxy (httpx.Client(trust_env=False)) for loopback"
+            )
+
     def _check_auth(self, credential: Any, api_key: str | None) -> tuple[AuthKind, Any, Secret | None]:
         name = type(self).__name__
         if credential is not None and api_key is not None:

@@ -101,7 +101,15 @@ class AsyncFoundryClient(BaseFoundryClient):
         )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(self._http_client_mismatch(http_client))
-        self._http = http_client if http_client is not None else httpx.AsyncClient(follow_redirects=False)
+        if http_client is not None:
+            self._refuse_proxy_in_clear(http_client)
+        # A plain-http (loopback) endpoint never reads proxy variables: an HTTP_PROXY would receive
+        # the key in clear. https endpoints keep them; a proxy there only tunnels the TLS bytes.
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(follow_redirects=False, trust_env=not self._endpoint.plain_http)
+        )
         self._owns_http = http_client is None
         self._token_lock = AsyncLock()
         self._sleep = sleep if sleep is not None else default_sleep
