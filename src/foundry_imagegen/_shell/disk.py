@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import secrets
+import stat
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +26,7 @@ __all__ = [
     "put_back",
     "read_image_file",
     "remove_quietly",
+    "remove_stale_temp_files",
     "resolve_image",
     "save_image",
     "set_aside",
@@ -74,6 +79,7 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool) -> Path:
         atomic_write(Path("out/cat.png"), png_bytes, overwrite=False)
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(path)
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} exists. Fix: choose another path or pass overwrite=True")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
@@ -94,6 +100,38 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool) -> Path:
             tmp.unlink()
         raise
     return path
+
+
+#: A temporary file of ours older than this belongs to a save that died (a killed process): no live
+#: save of one image takes an hour between creating its temporary file and renaming it.
+STALE_TEMP_AGE = 3600.0
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{12}\.tmp")
+
+
+def remove_stale_temp_files(path: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the temporary files a killed save to ``path`` left behind; returns those removed.
+
+    Only ours: hidden files named ``.NAME.<12 hex>.tmp`` for this very ``NAME``, regular files (not
+    links), and only those untouched for ``STALE_TEMP_AGE``, so a save running in parallel keeps its own.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        candidates = list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for candidate in candidates:
+        match = _TEMP_NAME.fullmatch(candidate.name)
+        if match is None or match["name"] != path.name:
+            continue
+        try:
+            info = candidate.lstat()
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_AGE:
+                candidate.unlink()
+                removed.append(candidate)
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
 
 
 def _link_exclusive(tmp: Path, path: Path) -> None:
