@@ -141,14 +141,20 @@ def credential_errors() -> Iterator[None]:
 _IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
 
 
-def map_transport_error(exc: httpx.HTTPError, method: str) -> APIConnectionError:
+def map_transport_error(exc: httpx.HTTPError, method: str, *, after_error_answer: bool = False) -> APIConnectionError:
     """The typed error for an httpx transport failure (the one place they are translated).
 
     Only a failure before anything was sent (connect, pool) is safe to resend for any method. Once a
     POST may have reached the service, a generation may be running and billed, or an agent version or
     file created, so it is not resent; GET and DELETE are.
+
+    One exception, ``after_error_answer``: a retry sent right after the service answered with an error
+    (a 429 with ``Retry-After: 0``, say) goes out on the keep-alive connection that answer came on, which
+    the server may close at that very moment. A reset or close with no byte of answer there means the
+    server dropped the idle connection, not that it took the request: it counts as nothing sent.
     """
-    nothing_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    stale_keep_alive = after_error_answer and isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError))
+    nothing_sent = stale_keep_alive or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
     retryable = nothing_sent or method.upper() in _IDEMPOTENT
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         return APITimeoutError(f"could not connect in time: {exc}", retryable=True)

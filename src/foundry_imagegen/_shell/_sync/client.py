@@ -27,7 +27,7 @@ from ..._core.deadline import Deadline
 from ..._core.flows import LookupAgent
 from ..._core.limits import BodyBuffer
 from ..._core.tool import ImageGenerationTool
-from ...exceptions import ConfigurationError
+from ...exceptions import ConfigurationError, ServiceError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
 from ..retrying import tenacity_kwargs
 from ._backend import IS_ASYNC, Lock, Retrying, default_sleep
@@ -395,11 +395,22 @@ class FoundryClient(BaseFoundryClient):
         retrying = Retrying(
             **tenacity_kwargs(self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock)
         )
+        after_error_answer = False
         for attempt in retrying:
             with attempt:
                 deadline = self._attempt_deadline(timeout, call_deadline)
-                response = self._send(call, timeout=timeout, client_request_id=client_request_id, deadline=deadline)
-                return parse(response)
+                try:
+                    response = self._send(
+                        call,
+                        timeout=timeout,
+                        client_request_id=client_request_id,
+                        deadline=deadline,
+                        after_error_answer=after_error_answer,
+                    )
+                    return parse(response)
+                except ServiceError:
+                    after_error_answer = True
+                    raise
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def _open_stream(
@@ -415,16 +426,23 @@ class FoundryClient(BaseFoundryClient):
         retrying = Retrying(
             **tenacity_kwargs(self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock)
         )
+        after_error_answer = False
         for attempt in retrying:
             with attempt:
                 deadline = self._attempt_deadline(timeout, call_deadline)
                 response = self._send(
-                    call, timeout=timeout, client_request_id=client_request_id, stream=True, deadline=deadline
+                    call,
+                    timeout=timeout,
+                    client_request_id=client_request_id,
+                    stream=True,
+                    deadline=deadline,
+                    after_error_answer=after_error_answer,
                 )
                 if processor is not None:
                     # The stream is read within the same attempt's deadline.
                     processor.deadline = deadline
                 if response.status_code >= 400:
+                    after_error_answer = True
                     self._read_body(response, call.method, deadline)
                     self._raise_for_stream_status(response)
                 return response
@@ -438,6 +456,7 @@ class FoundryClient(BaseFoundryClient):
         client_request_id: str,
         stream: bool = False,
         deadline: Deadline | None = None,
+        after_error_answer: bool = False,
     ) -> httpx.Response:
         deadline = deadline if deadline is not None else Deadline()
         for auth_attempt in range(2):
@@ -453,7 +472,9 @@ class FoundryClient(BaseFoundryClient):
                 # on a cross-origin redirect. Always streamed: _read_body bounds what a body may hold.
                 response = self._http.send(http_request, stream=True, follow_redirects=False)
             except httpx.HTTPError as exc:
-                raise map_transport_error(exc, call.method) from exc
+                # After a 401 the resend with a fresh token rides the same keep-alive connection too.
+                stale = after_error_answer or auth_attempt > 0
+                raise map_transport_error(exc, call.method, after_error_answer=stale) from exc
             finally:
                 scrub_credentials(http_request)
             if not self._wants_reauth(response.status_code, auth_attempt):
