@@ -125,6 +125,7 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+PARTIAL_OK = base64.b64encode(make_png(4, 4)).decode()
 INCOMPLETE = {"id": "resp_1", "status": "incomplete", "output": [], "incomplete_details": {"reason": "max_tokens"}}
 TEXT_ONLY = {
     "id": "resp_1",
@@ -143,6 +144,7 @@ class Cell:
     outcome: Any  # OK, OK_WARNED or an exception type
     requests: int
     options: tuple[tuple[str, Any], ...] = ()
+    files: tuple[str, ...] | None = None  # what a success leaves; None: the image (and partial 0 for streams)
 
 
 def drip(conn: Conn, piece: bytes, head: bytes) -> None:
@@ -230,6 +232,12 @@ def cells() -> dict[tuple[str, str], Cell]:
         ),
     }
     created = sse_event("response.created", {"response": {"id": "resp_1", "status": "in_progress"}})
+    head_ok, closing_ok = stream_events(partials=0)
+
+    def bad_partial(index: int, data: str) -> bytes:
+        partial = {"item_id": "ig_1", "partial_image_index": index, "partial_image_b64": data}
+        return created + sse_event("response.image_generation_call.partial_image", partial) + head_ok
+
     stream_cells: dict[str, Cell] = {
         "drop before the final image (reset)": Cell((stream_cut(False, reset),), TruncatedStreamError, 1),
         "drop before the final image (FIN)": Cell((stream_cut(False, fin),), TruncatedStreamError, 1),
@@ -250,6 +258,16 @@ def cells() -> dict[tuple[str, str], Cell]:
         "invalid JSON": Cell((stream_of(created + b"data: {not json\n\n"),), InvalidResponseError, 1),
         "JSON array": Cell((stream_of(created + b"data: [1, 2]\n\n"),), InvalidResponseError, 1),
         "nested JSON event": Cell((stream_of(created + b"data: " + NESTED + b"\n\n"),), InvalidResponseError, 1),
+        "partial index -1": Cell((stream_of(bad_partial(-1, PARTIAL_OK) + closing_ok),), OK, 1, files=("img.png",)),
+        "partial index 10**300": Cell(
+            (stream_of(bad_partial(10**300, PARTIAL_OK) + closing_ok),), OK, 1, files=("img.png",)
+        ),
+        "truncated partial image": Cell(
+            (stream_of(bad_partial(0, b64(make_png(4, 4)[:-10])) + closing_ok),), InvalidResponseError, 1
+        ),
+        "oversize JSON body": Cell(
+            (json_200(response_body(b64(make_png(64, 64)) + "A" * 2 * LIMIT)),), ResponseTooLargeError, 1
+        ),
         "oversize line": Cell((stream_of(created + b"data: " + b"A" * 4 * LIMIT),), ResponseTooLargeError, 1),
     }
     table.update({(name, "json"): cell for name, cell in json_cells.items()})
@@ -344,7 +362,8 @@ def test_cell(fault: str, mode: str, flavour: str, tmp_path: Path) -> None:
     outcome, files, requests = outcome_of(flavour, mode, cell, tmp_path)
     if isinstance(cell.outcome, str):
         assert outcome == cell.outcome, f"{fault}: {outcome!r}"
-        expected = sorted(["img.png"] + (["img.partial-0.png"] if mode == "stream" else []))
+        default = ["img.png"] + (["img.partial-0.png"] if mode == "stream" else [])
+        expected = sorted(cell.files if cell.files is not None else default)
         assert files == expected
     else:
         assert type(outcome) is cell.outcome, f"{fault}: {type(outcome).__name__}: {outcome}"
