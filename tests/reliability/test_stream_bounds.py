@@ -8,7 +8,7 @@ import pytest
 from raw_testkit import RawServer, folder_listing, sse_response, stream_events
 from test_fault_matrix import make_client
 
-from foundry_imagegen import ImageGenerationTool, TruncatedStreamError
+from foundry_imagegen import ImageGenerationTool, ResponseTooLargeError, TruncatedStreamError
 
 
 def many_partials(conn):
@@ -106,3 +106,30 @@ def test_overwrite_replaces_the_users_partial_file_when_the_stream_succeeds(flav
     assert outcome == tmp_path / "img.png"
     assert folder_listing(tmp_path) == ["img.partial-0.png", "img.partial-1.png", "img.partial-2.png", "img.png"]
     assert (tmp_path / "img.partial-0.png").read_bytes() != b"mine"
+
+
+def test_an_endless_line_stops_the_reading_early(tmp_path):
+    """The client hangs up soon after the limit: the server cannot push 64 MiB into it."""
+    sent = [0]
+
+    def endless(conn):
+        conn.sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: ")
+        piece = b"A" * 65536
+        try:
+            for _ in range(1024):
+                conn.sock.sendall(piece)
+                sent[0] += len(piece)
+        except OSError:
+            return
+
+    server = RawServer([endless])
+    try:
+        with (
+            pytest.raises(ResponseTooLargeError),
+            make_client("sync", server.url) as client,
+            client.stream("a fox") as stream,
+        ):
+            stream.final()
+    finally:
+        server.close()
+    assert sent[0] < 32 * 1024 * 1024  # the limit is 64 KiB; socket buffers hold a few MiB more
