@@ -50,6 +50,8 @@ bench-smoke: $(VENV)/.dev
 	$(BIN)/python benchmarks/streaming.py --smoke
 	$(BIN)/python benchmarks/import_time.py --runs 1
 	$(BIN)/python benchmarks/emulator_images.py --runs 1
+	$(BIN)/python benchmarks/image_check.py --smoke
+	$(BIN)/python benchmarks/hostile_memory.py --smoke
 
 # The docs site into site/, strict: a broken link, anchor or API reference fails the build.
 docs: $(VENV)/.docs
@@ -64,6 +66,8 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/streaming.py
 	$(BIN)/python benchmarks/emulator_images.py
+	$(BIN)/python benchmarks/image_check.py
+	$(BIN)/python benchmarks/hostile_memory.py
 
 clean:
 	rm -rf $(VENV) out site .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -5,7 +5,7 @@ A loopback server (a thread in this process, stdlib ``http.server``, 127.0.0.1, 
 created, in_progress, output_item.added, image_generation_call.in_progress/.generating, 3 x partial_image,
 image_generation_call.completed, output_item.done (the final image) and response.completed (the final
 image again inside ``output``, as the real service sends it). Each image is ``--image-mb`` MB of random
-(incompressible) bytes behind a PNG signature and IHDR chunk. The body goes out with
+(incompressible) bytes in a well-formed PNG chunk layout. The body goes out with
 ``Transfer-Encoding: chunked`` in 64 KiB chunks, pre-framed at start-up, with no delays, so the server's
 share is the same small constant for every client.
 
@@ -70,16 +70,19 @@ T = TypeVar("T")
 
 
 def fake_png(size: int, rng: random.Random, width: int = 1024, height: int = 1024) -> bytes:
-    """PNG signature + a valid IHDR chunk + random bytes, ``size`` bytes in all."""
+    """PNG signature + IHDR + one IDAT chunk of random bytes + IEND, ``size`` bytes in all.
+
+    The chunks are well formed (lengths and CRCs) because the SDK checks that an image is whole; the
+    pixel data is not a valid zlib stream, which nothing here decodes.
+    """
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    head = (
-        b"\x89PNG\r\n\x1a\n"
-        + struct.pack(">I", len(ihdr))
-        + b"IHDR"
-        + ihdr
-        + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
-    )
-    return head + rng.randbytes(max(size - len(head), 0))
+    head = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+    tail = chunk(b"IEND", b"")
+    return head + chunk(b"IDAT", rng.randbytes(max(size - len(head) - len(tail) - 12, 0))) + tail
 
 
 @dataclass
@@ -257,7 +260,7 @@ class Clock:
 @dataclass
 class Target:
     url: str  # endpoint; requests go to {url}/openai/v1/responses
-    deployment: str
+    image_deployment: str
     tool: dict[str, Any]  # the image_generation tool, as sent on the wire
     out: Path
 
@@ -570,7 +573,7 @@ def run_loopback(args: argparse.Namespace, out: Path) -> None:
     with LoopbackServer(payload) as server:
         target = Target(
             url=server.url,
-            deployment="gpt-image-1",
+            image_deployment="gpt-image-1",
             tool={"type": "image_generation", "model": "gpt-image-1", "partial_images": PARTIALS},
             out=out,
         )
@@ -588,7 +591,7 @@ def run_emulator(args: argparse.Namespace, out: Path) -> None:
     with Emulator(stream_dialect="openai") as emulator:
         target = Target(
             url=emulator.url,
-            deployment="gpt-image-2",
+            image_deployment="gpt-image-2",
             tool={
                 "type": "image_generation",
                 "model": "gpt-image-2",

@@ -21,7 +21,9 @@
     │   ├── GenerationFailedError              HTTP 200, response failed/incomplete for another reason
     │   ├── NoImageGeneratedError              HTTP 200, but no image came back
     │   └── InvalidResponseError               the answer is not the documented shape
+    │       └── ResponseTooLargeError          a body or stream event passed a size limit
     ├── ClientClosedError (also RuntimeError)  the client was used after close()
+    ├── ImageSaveError (also OSError)          a received image could not be written (``.image`` keeps it)
     └── StreamError                            the event stream could not be read to its end
         └── TruncatedStreamError               it ended before its terminal event
 
@@ -47,12 +49,14 @@ __all__ = [
     "FoundryImageGenError",
     "GenerationFailedError",
     "ImageDeploymentError",
+    "ImageSaveError",
     "InvalidResponseError",
     "MissingImageDeploymentError",
     "NoImageGeneratedError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "ServiceError",
     "StreamError",
@@ -388,6 +392,48 @@ class InvalidResponseError(ServiceError):
     """
 
     default_hint = "The endpoint answered something other than the Responses API; check the endpoint URL."
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """A body or one stream event grew past its size limit; reading stopped there.
+
+    ``limit`` is the limit in bytes and ``option`` the client option that sets it.
+
+    Example::
+
+        FoundryClient(endpoint, credential=cred, max_body_bytes=512 * 1024 * 1024)
+    """
+
+    default_hint = (
+        "The answer is far larger than any image the service makes: check the endpoint (and any proxy); "
+        "raise the named client option only if such answers are expected."
+    )
+
+    def __init__(self, message: str, *, limit: int, option: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+        self.option = option
+
+
+class ImageSaveError(FoundryImageGenError, OSError):
+    """A received (and paid) image could not be written to disk; ``image`` still holds it in memory.
+
+    ``path`` is where it was meant to go; the ``OSError`` that stopped the write is chained.
+
+    Example::
+
+        except ImageSaveError as exc:
+            exc.image.save(fallback_path)
+    """
+
+    def __init__(self, message: str, *, image: Any, path: Any) -> None:
+        super().__init__(message)
+        #: The ``GeneratedImage`` that was not written; save it elsewhere.
+        self.image = image
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class ClientClosedError(FoundryImageGenError, RuntimeError):

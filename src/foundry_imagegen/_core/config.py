@@ -20,7 +20,7 @@ from .constants import (
     TOKEN_REFRESH_MARGIN,
 )
 
-__all__ = ["EndpointInfo", "TokenCache", "env_settings", "is_loopback", "resolve_endpoint"]
+__all__ = ["EndpointInfo", "TokenCache", "env_settings", "is_loopback", "resolve_endpoint", "shown_endpoint"]
 
 EndpointKind = Literal["project", "resource", "base_url"]
 
@@ -34,16 +34,38 @@ class EndpointInfo:
     project_url: str | None
     loopback: bool
 
+    @property
+    def plain_http(self) -> bool:
+        """Whether requests go out unencrypted (allowed for loopback only)."""
+        return self.base_url.startswith("http://")
+
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine (the only place plain http may carry secrets)."""
+    """Whether ``host`` names this machine (the only place plain http may carry secrets).
+
+    Only 127.0.0.0/8, ::1 and the exact name ``localhost``: a name like ``evil.localhost`` is resolved
+    by whatever resolver the machine has, which need not keep it on this machine.
+    """
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def shown_endpoint(endpoint: str) -> str:
+    """``endpoint`` fit for an error message: no query, fragment or user info (they may hold a key)."""
+    text = endpoint.strip().split("#", 1)[0]
+    base, query_sep, _ = text.partition("?")
+    scheme, sep, rest = base.partition("://")
+    if sep:
+        authority, slash, path = rest.partition("/")
+        if "@" in authority:
+            authority = "***@" + authority.rsplit("@", 1)[1]
+        base = f"{scheme}://{authority}{slash}{path}"
+    return base + ("?..." if query_sep else "")
 
 
 def resolve_endpoint(endpoint: str) -> EndpointInfo:
@@ -69,13 +91,16 @@ def resolve_endpoint(endpoint: str) -> EndpointInfo:
             "'https://<resource>.services.ai.azure.com/api/projects/<project>', or set "
             f"{ENV_PROJECT_ENDPOINT}"
         )
+    shown = shown_endpoint(endpoint)
     try:
         url = httpx.URL(endpoint.strip())
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise ConfigurationError(f"endpoint={endpoint!r} is not a URL ({exc}). Fix: copy it from the portal") from None
+        raise ConfigurationError(
+            f"endpoint={shown!r} is not a URL ({type(exc).__name__}). Fix: copy it from the portal"
+        ) from None
     if url.scheme not in ("https", "http") or not url.host:
         raise ConfigurationError(
-            f"endpoint={endpoint!r} needs an https:// scheme and a host. Fix: e.g. "
+            f"endpoint={shown!r} needs an https:// scheme and a host. Fix: e.g. "
             "'https://<resource>.services.ai.azure.com/api/projects/<project>'"
         )
     if url.userinfo:
@@ -86,12 +111,12 @@ def resolve_endpoint(endpoint: str) -> EndpointInfo:
     loopback = is_loopback(url.host)
     if url.scheme == "http" and not loopback:
         raise ConfigurationError(
-            f"endpoint={endpoint!r} uses plain http, which would send your key or token in clear text. "
+            f"endpoint={shown!r} uses plain http, which would send your key or token in clear text. "
             "Fix: use https:// (plain http is allowed only for loopback, e.g. the local emulator)"
         )
     if url.query or url.fragment:
         raise ConfigurationError(
-            f"endpoint={endpoint!r} has a query or fragment. Fix: pass only scheme, host and path; the v1 "
+            f"endpoint={shown!r} has a query or fragment. Fix: pass only scheme, host and path; the v1 "
             "API needs no api-version"
         )
     path = url.path.rstrip("/")
@@ -106,7 +131,7 @@ def resolve_endpoint(endpoint: str) -> EndpointInfo:
     if path in ("", "/openai"):
         return EndpointInfo(root + OPENAI_V1_PATH, "resource", None, loopback)
     raise ConfigurationError(
-        f"endpoint={endpoint!r} has a path this client does not know ({path!r}). Fix: use the project "
+        f"endpoint={shown!r} has a path this client does not know ({path!r}). Fix: use the project "
         "endpoint 'https://<resource>.services.ai.azure.com/api/projects/<project>', the resource "
         "endpoint 'https://<resource>.openai.azure.com', or a base URL ending in /openai/v1"
     )

@@ -37,3 +37,15 @@ ENV_OPENAI_ENDPOINT = "AZURE_OPENAI_ENDPOINT"
 ENV_API_KEY = "AZURE_OPENAI_API_KEY"
 ENV_MODEL = "AZURE_AI_MODEL_DEPLOYMENT_NAME"
 ENV_IMAGE_DEPLOYMENT = "IMAGE_GENERATION_MODEL_DEPLOYMENT_NAME"
+
+#: The largest image the service makes, 3840x2160 RGBA, is at most 33 MB raw and 44 MB in base64; a
+#: real PNG is a fraction of that. One stream event (one ``data:`` line, or all the lines of an event)
+#: may be 64 MiB, a whole non-streamed body (a final image plus text, or two images) 128 MiB: above any
+#: real answer, yet a hostile endless line or body fails long before it can exhaust memory.
+DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 128 * 1024 * 1024
+
+#: The whole call, retries and their waits included (the ``deadline`` client option). A high-quality
+#: image takes a few minutes; with two retries after waits of up to DEFAULT_MAX_RETRY_WAIT, half an hour
+#: is ample, and a call stuck on a hostile or broken server still ends.
+DEFAULT_DEADLINE = 1800.0

@@ -26,12 +26,13 @@ from ..exceptions import (
     ServiceError,
 )
 from .constants import IMAGE_DEPLOYMENT_HEADER, REQUEST_ID_HEADERS
-from .images import decode_base64_image, sniff_format
+from .images import decode_base64_image, image_problem, sniff_format
 from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from .retry import retry_after_seconds
 
 __all__ = [
     "decode_image",
+    "decode_json",
     "error_from_payload",
     "error_from_status",
     "parse_model",
@@ -124,7 +125,7 @@ def error_from_payload(
     raises one exception type whichever way it arrives.
     """
     code = _str_or_none(payload.get("code"))
-    message = str(payload.get("message") or "the service reported an error without a message")
+    message = _cap_message(str(payload.get("message") or "the service reported an error without a message"))
     param = _str_or_none(payload.get("param"))
     error_type = _str_or_none(payload.get("type"))
     inner = payload.get("innererror") or payload.get("inner_error")
@@ -191,22 +192,61 @@ def error_from_status(status: int | None, message: str, common: Mapping[str, Any
     return ServiceError(message, **common)
 
 
-def _load_json(content: bytes) -> Any:
+def decode_json(content: bytes | str) -> Any:
+    """``json.loads`` whose every failure is a ``ValueError``, nesting too deep included.
+
+    A few kilobytes of ``[[[[...`` make the C parser raise ``RecursionError``; an answer is data, so a
+    hostile one must end in a typed error like any other malformed body.
+    """
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to read") from None
+
+
+#: Bodies larger than this are kept on errors as a snippet, not whole: an error must stay small to
+#: print, log and keep (a hostile server can send a 100 MB "message").
+_BODY_KEEP = 64 * 1024
+_MESSAGE_KEEP = 2000
+
+
+def _capped(body: Any, content: bytes) -> Any:
+    return body if len(content) <= _BODY_KEEP else content[:_BODY_SNIPPET].decode("utf-8", "replace")
+
+
+def _cap_message(message: str) -> str:
+    if len(message) <= _MESSAGE_KEEP:
+        return message
+    return f"{message[:_MESSAGE_KEEP]}... ({len(message) - _MESSAGE_KEEP} more characters not kept)"
+
+
+def _load_json(content: bytes) -> Any:
+    try:
+        return decode_json(content)
+    except ValueError:  # UnicodeDecodeError is a ValueError
         return None
 
 
+#: Gateway answers that say only "the backend did not answer me in time": it may have received the
+#: request, run the generation and billed it. Like a read timeout, they are not resent for a POST.
+GATEWAY_GAVE_UP = frozenset({502, 504})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+
+
 def error_from_http(
-    status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None
+    status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None, method: str = "POST"
 ) -> ServiceError:
-    """The typed error for a non-2xx HTTP answer (``now``, the shell's clock, reads a dated Retry-After)."""
+    """The typed error for a non-2xx HTTP answer (``now``, the shell's clock, reads a dated Retry-After).
+
+    ``method`` decides whether a gateway's 502/504 may be resent: only for GET, HEAD and DELETE.
+    """
     request_id = request_id_of(headers)
     body = _load_json(content)
     retry_after = retry_after_seconds(headers, now=now)
     verdict = headers.get("x-should-retry", "").strip().lower()
     should_retry = {"true": True, "false": False}.get(verdict)
+    if should_retry is None and status in GATEWAY_GAVE_UP and method.upper() not in _IDEMPOTENT_METHODS:
+        should_retry = False
     payload = body.get("error") if isinstance(body, Mapping) else None
     if isinstance(payload, str):
         payload = {"message": payload}
@@ -214,6 +254,7 @@ def error_from_http(
         text = content[:_BODY_SNIPPET].decode("utf-8", "replace").strip()
         payload = {"message": text or f"HTTP {status} with an empty body"}
         body = body if body is not None else text
+    body = _capped(body, content)
     error = error_from_payload(
         payload,
         status=status,
@@ -237,7 +278,9 @@ def error_from_http(
     return error
 
 
-def parse_response(status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None) -> Response:
+def parse_response(
+    status: int, headers: Mapping[str, str], content: bytes, *, now: float | None = None, method: str = "POST"
+) -> Response:
     """Read an HTTP answer as a ``Response``; any failure becomes a typed ``ServiceError``.
 
     Example::
@@ -245,7 +288,7 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes, *, n
         parse_response(200, {"x-request-id": "r1"}, b'{"id": "resp_1", "output": []}')
     """
     if status >= 400:
-        raise error_from_http(status, headers, content, now=now)
+        raise error_from_http(status, headers, content, now=now, method=method)
     body = _load_json(content)
     request_id = request_id_of(headers)
     if not isinstance(body, dict):
@@ -253,15 +296,33 @@ def parse_response(status: int, headers: Mapping[str, str], content: bytes, *, n
         raise InvalidResponseError(
             "the answer is not a JSON object", status=status, request_id=request_id, body=snippet
         )
+    if "output" not in body and "id" not in body:
+        payload = body.get("error")
+        if isinstance(payload, str):
+            payload = {"message": payload}
+        if isinstance(payload, Mapping):
+            # An error envelope sent with HTTP 200 (some gateways do): the error it names, not a shape error.
+            raise error_from_payload(payload, status=status, request_id=request_id, body=_capped(body, content))
+    if "output" not in body and body.get("status") in (None, "completed"):
+        raise InvalidResponseError(
+            "the answer has no output list, so it is not a Responses API object",
+            status=status,
+            request_id=request_id,
+            body=_capped(body, content),
+        )
     try:
         response = Response.model_validate(body)
+    except RecursionError:
+        raise InvalidResponseError(
+            "the answer is nested too deeply to be a Responses API object", status=status, request_id=request_id
+        ) from None
     except ValidationError as exc:
         raise InvalidResponseError(
             f"the answer is not a Responses API object: {exc.error_count()} problem(s), first: "
             f"{exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",
             status=status,
             request_id=request_id,
-            body=body,
+            body=_capped(body, content),
         ) from None
     raise_for_response_status(response, status=status, request_id=request_id, body=body)
     return response
@@ -309,6 +370,10 @@ def decode_image(
         raise InvalidResponseError(
             f"image {item_id}: {len(data)} bytes that are not PNG, JPEG, WebP, GIF or SVG", request_id=request_id
         )
+    problem = image_problem(data, fmt)
+    if problem is not None:
+        # A corrupt image must never reach a caller or a file as a success.
+        raise InvalidResponseError(f"image {item_id} is not a whole image: {problem}", request_id=request_id)
     return GeneratedImage(
         id=item_id,
         data=data,
@@ -385,7 +450,13 @@ def result_from_response(
 
 
 def parse_model(
-    status: int, headers: Mapping[str, str], content: bytes, model: type[M], *, now: float | None = None
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    model: type[M],
+    *,
+    now: float | None = None,
+    method: str = "POST",
 ) -> M:
     """Read a JSON answer into ``model`` (agents, files); errors become typed ``ServiceError``s.
 
@@ -394,10 +465,16 @@ def parse_model(
         parse_model(200, {}, b'{"id": "assistant-1"}', FileObject)
     """
     if status >= 400:
-        raise error_from_http(status, headers, content, now=now)
+        raise error_from_http(status, headers, content, now=now, method=method)
     body = _load_json(content)
     try:
         return model.model_validate(body)
+    except RecursionError:
+        raise InvalidResponseError(
+            f"the answer is nested too deeply to be a {model.__name__}",
+            status=status,
+            request_id=request_id_of(headers),
+        ) from None
     except ValidationError as exc:
         raise InvalidResponseError(
             f"the answer is not a {model.__name__}: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}",

@@ -13,6 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .constants import DEFAULT_MAX_EVENT_BYTES
+from .limits import too_large
+
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
@@ -46,7 +49,9 @@ class SSEDecoder:
     """Feed it bytes in chunks of any size; it returns the events each chunk completes.
 
     Handles LF, CRLF and lone CR line ends (also split across chunks), multi-line ``data``, comments
-    (keep-alives), ``event``/``id``/``retry`` fields and a leading BOM.
+    (keep-alives), ``event``/``id``/``retry`` fields and a leading BOM. A line, or the data of one
+    event, longer than ``max_event_bytes`` raises ``ResponseTooLargeError`` the moment it passes the
+    limit, so a line that never ends cannot grow without bound.
 
     Example::
 
@@ -55,8 +60,11 @@ class SSEDecoder:
         events += decoder.flush()
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.max_event_bytes = max_event_bytes
         self._pieces: list[bytes] = []  # the current line's bytes so far, when it spans chunks
+        self._pending = 0  # bytes in _pieces
+        self._data_size = 0  # bytes in _data
         self._cr = False  # the last chunk ended with CR: a LF first in the next one belongs to it
         self._first = True
         self._head = b""  # bytes held back while a BOM may still be arriving
@@ -103,11 +111,16 @@ class SSEDecoder:
                 end, next_pos = lf, lf + 1
             else:
                 pieces.append(chunk[pos:] if pos else chunk)
+                self._pending += size - pos
+                if self._pending > self.max_event_bytes:
+                    pieces.clear()
+                    raise too_large("a stream line", self._pending, self.max_event_bytes, "max_event_bytes")
                 break
             if pieces:
                 pieces.append(chunk[pos:end])
                 line = b"".join(pieces)
                 pieces.clear()
+                self._pending = 0
             else:
                 line = chunk[pos:end]
             event = self._line(line)
@@ -129,6 +142,7 @@ class SSEDecoder:
         if self._pieces:
             line = b"".join(self._pieces)
             self._pieces.clear()
+            self._pending = 0
             event = self._line(line)
             if event is not None:
                 events.append(event)
@@ -141,8 +155,10 @@ class SSEDecoder:
     def _line(self, line: bytes) -> ServerSentEvent | None:
         if not line:
             return self._dispatch()
+        if len(line) > self.max_event_bytes:
+            raise too_large("a stream line", len(line), self.max_event_bytes, "max_event_bytes")
         if line[:6] == b"data: ":  # the common case, and the multi-megabyte one: one copy only
-            self._data.append(line[6:])
+            self._add_data(line[6:])
             return None
         if line[0] == 0x3A:  # ':' starts a comment, used as keep-alive
             return None
@@ -150,7 +166,7 @@ class SSEDecoder:
         if sep and value[:1] == b" ":
             value = value[1:]
         if name == b"data":
-            self._data.append(value)
+            self._add_data(value)
         elif name == b"event":
             self._event = value.decode("utf-8", "replace")
         elif name == b"id":
@@ -160,16 +176,25 @@ class SSEDecoder:
             self._retry = int(value)
         return None
 
+    def _add_data(self, value: bytes) -> None:
+        self._data_size += len(value) + 1
+        if self._data_size > self.max_event_bytes:
+            self._data = []
+            raise too_large("a stream event", self._data_size, self.max_event_bytes, "max_event_bytes")
+        self._data.append(value)
+
     def _dispatch(self) -> ServerSentEvent | None:
         if self._id is not None:
             self._last_id = self._id
         if not self._data:
             self._event = None
             self._id = None
+            self._data_size = 0
             return None
         data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
         event = ServerSentEvent(event=self._event, data=data, id=self._last_id, retry=self._retry)
         self._event = None
         self._id = None
         self._data = []
+        self._data_size = 0
         return event

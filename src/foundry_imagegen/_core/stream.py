@@ -6,10 +6,11 @@ the bytes they read, like httpx's ``iter_lines``/``aiter_lines``.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -18,6 +19,8 @@ from ..exceptions import (
     InvalidResponseError,
     TruncatedStreamError,
 )
+from .constants import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_EVENT_BYTES
+from .deadline import Deadline
 from .events import (
     ErrorEvent,
     OutputItemDoneEvent,
@@ -32,6 +35,7 @@ from .events import (
 )
 from .parse import (
     decode_image,
+    decode_json,
     error_from_payload,
     parse_response,
     raise_for_response_status,
@@ -40,7 +44,37 @@ from .parse import (
 from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from .sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["IncompleteStreamWarning", "StreamProcessor"]
+__all__ = ["MAX_PARTIAL_IMAGES", "IncompleteStreamWarning", "StreamProcessor", "partials_asked_by", "stream_body_kind"]
+
+#: The service sends at most this many partial images per image (partial_images accepts 0..3).
+MAX_PARTIAL_IMAGES = 3
+#: Partial images accepted in one stream: 3 for each of 4 image calls, more than any request makes.
+MAX_PARTIALS_PER_STREAM = 4 * MAX_PARTIAL_IMAGES
+log = logging.getLogger("foundry_imagegen")
+
+
+def partials_asked_by(body: Mapping[str, Any]) -> int | None:
+    """The ``partial_images`` a request body asks of its image tool, or None if it names none (agents)."""
+    tools = body.get("tools")
+    for tool in tools if isinstance(tools, list) else ():
+        if isinstance(tool, Mapping) and tool.get("type") == "image_generation":
+            value = tool.get("partial_images")
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None
+
+
+def stream_body_kind(content_type: str) -> Literal["events", "json", "other"]:
+    """How to read the body answered to a stream request, from its Content-Type.
+
+    ``text/event-stream`` (or no type at all, which some proxies strip) is read as events, JSON as a
+    whole response; anything else (an HTML login or error page, say) is not an answer of this API.
+    """
+    kind = content_type.split(";")[0].strip().lower()
+    if kind in ("", "text/event-stream"):
+        return "events"
+    if kind == "application/json":
+        return "json"
+    return "other"
 
 
 class IncompleteStreamWarning(UserWarning):
@@ -79,12 +113,16 @@ class StreamProcessor:
         requested_format: str | None = None,
         request_id: str | None = None,
         on_partial_image: PartialCallback | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.request_id = request_id
+        #: The size limit of a plain JSON body answered to a stream request.
+        self.max_body_bytes = max_body_bytes
         #: The output_format that was asked for (a differing real format warns).
         self.requested_format = requested_format
         self._on_partial_image = on_partial_image
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         self._ready: deque[GeneratedImage] = deque()
         self._finals: dict[str, GeneratedImage] = {}
         self._response: Response | None = None
@@ -92,6 +130,18 @@ class StreamProcessor:
         self._terminal = False
         self.events_seen = 0
         self.partials_seen = 0
+        #: How many partial images the request asked for (None: unknown, so the service's maximum).
+        self.partials_asked: int | None = None
+        #: Partial images refused: past the number asked for, a repeated index, or an index out of range.
+        self.partials_dropped = 0
+        self._partial_keys: set[tuple[str, int]] = set()
+        #: When reading the stream must stop (set by the client from timeout= and deadline=).
+        self.deadline = Deadline()
+
+    @property
+    def has_final(self) -> bool:
+        """Whether a final image has arrived whole (``response.output_item.done``), terminal event or not."""
+        return bool(self._finals)
 
     @property
     def finished(self) -> bool:
@@ -143,6 +193,16 @@ class StreamProcessor:
         event = ResponseCompletedEvent(type="response.completed", response=response)
         self._apply(event)
         return [event]
+
+    def not_an_event_stream(self, status: int, content_type: str, head: bytes) -> InvalidResponseError:
+        """The error for a stream request answered with neither events nor JSON (``head``: its first bytes)."""
+        return InvalidResponseError(
+            f"the stream request was answered with {content_type or 'no content type'}, not an event stream; "
+            "nothing was written",
+            status=status,
+            request_id=self.request_id,
+            body=head[:500].decode("utf-8", "replace"),
+        )
 
     def take_images(self) -> list[GeneratedImage]:
         """Images (partial and final) decoded since the last call, in arrival order.
@@ -196,7 +256,7 @@ class StreamProcessor:
         if data[:6] == b"[DONE]":
             return None
         try:
-            payload: Any = sse.json()
+            payload: Any = decode_json(sse.data)
         except ValueError:
             raise InvalidResponseError(
                 f"stream event {self.events_seen + 1} ({sse.event or 'message'}) is not JSON",
@@ -212,6 +272,11 @@ class StreamProcessor:
                 payload["type"] = sse.event
         try:
             event = parse_event(payload)
+        except RecursionError:
+            raise InvalidResponseError(
+                f"stream event {self.events_seen + 1} is nested too deeply to be a Responses event",
+                request_id=self.request_id,
+            ) from None
         except ValidationError as exc:
             raise InvalidResponseError(
                 f"stream event {self.events_seen + 1} is not a Responses event: {exc.errors()[0]['msg']}",
@@ -225,6 +290,8 @@ class StreamProcessor:
     def _apply(self, event: StreamEvent) -> None:
         if isinstance(event, PartialImageEvent):
             self.partials_seen += 1
+            if not self._accept_partial(event):
+                return
             image = decode_image(
                 event.item_id,
                 event.partial_image_b64,
@@ -259,6 +326,28 @@ class StreamProcessor:
         elif isinstance(event, ErrorEvent):
             self._terminal = True
             raise error_from_payload(event.model_dump(), status=None, request_id=self.request_id, body=None)
+
+    def _accept_partial(self, event: PartialImageEvent) -> bool:
+        # The service names partial files and sizes memory through these events. A partial with an
+        # index outside 0..2, a repeated one, or one past MAX_PARTIALS_PER_STREAM would write odd names
+        # or pile up renders; it is dropped, not fatal, since the final image that follows is paid for.
+        index = event.partial_image_index
+        key = (event.item_id, index)
+        accepted = len(self._partial_keys)
+        if not 0 <= index < MAX_PARTIAL_IMAGES or key in self._partial_keys or accepted >= MAX_PARTIALS_PER_STREAM:
+            self.partials_dropped += 1
+            log.warning(
+                "dropped partial image %s of %s: indexes are 0..%d, once per image, at most %d per stream",
+                str(index)[:20],
+                event.item_id[:64],
+                MAX_PARTIAL_IMAGES - 1,
+                MAX_PARTIALS_PER_STREAM,
+            )
+            return False
+        if self.partials_asked is not None and accepted == self.partials_asked:
+            log.warning("the service sent more partial images than the %d asked for", self.partials_asked)
+        self._partial_keys.add(key)
+        return True
 
     def _take_final(self, call: ImageGenerationCall) -> None:
         # Any status but failed: Azure's last item says "generating" while carrying the full image.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -17,8 +18,18 @@ import httpx
 
 from .._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
 from .._core.config import EndpointInfo, Secret, TokenCache, resolve_endpoint
-from .._core.constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
+from .._core.constants import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_SCOPE,
+    DEFAULT_TIMEOUT,
+)
+from .._core.deadline import Deadline
 from .._core.flows import Step, build_flow
+from .._core.limits import check_size_limit
 from .._core.plan import AgentCache, CallDefaults
 from .._core.retry import RetryPolicy
 from .._core.tool import ImageGenerationTool
@@ -47,19 +58,54 @@ USER_AGENT = f"foundry-imagegen/{__version__} Python/{_PY} httpx/{httpx.__versio
 _REDACTED_HEADERS = frozenset({"api-key", "authorization"})
 
 
+#: The longest timeout accepted: a day. Larger numbers (1e12) are a mistake, and overflow some
+#: platforms' socket and event-loop timers.
+MAX_TIMEOUT = 86400.0
+
+
+def _seconds_ok(value: object) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float))
+        and math.isfinite(value)
+        and 0 < value <= MAX_TIMEOUT
+    )
+
+
 def as_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
-    """A caller's timeout as ``httpx.Timeout``; a number keeps the short connect timeout."""
+    """A caller's timeout as ``httpx.Timeout``; a number keeps the short connect timeout.
+
+    NaN, infinities, zero, negatives and more than a day are refused here, before anything is sent.
+    """
     if isinstance(value, httpx.Timeout):
+        for name, part in value.as_dict().items():
+            if part is not None and not _seconds_ok(part):
+                raise ConfigurationError(
+                    f"timeout=httpx.Timeout(..., {name}={part!r}) is not a number of seconds in "
+                    f"(0, {MAX_TIMEOUT:.0f}]. Fix: e.g. httpx.Timeout(600, connect=10), or None for no limit on {name}"
+                )
         return value
     if value is None:
         return httpx.Timeout(None)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    if not _seconds_ok(value):
         raise ConfigurationError(
-            f"timeout={value!r} is not a positive number of seconds. Fix: e.g. timeout=600 (image "
+            f"timeout={value!r} is not a number of seconds in (0, {MAX_TIMEOUT:.0f}]. Fix: e.g. timeout=600 (image "
             "generation can take minutes), an httpx.Timeout, or None for no limit"
         )
     connect = DEFAULT_TIMEOUT.connect or 10.0
     return httpx.Timeout(float(value), connect=min(connect, float(value)))
+
+
+def scrub_credentials(request: httpx.Request) -> None:
+    """Blank the credential headers of a request that has been sent.
+
+    httpx exceptions and responses keep their request, so an error chained from one
+    (``exc.__cause__.request.headers``) would otherwise still hold the key or token. Every attempt
+    builds a fresh request, so nothing needs the header after sending.
+    """
+    for name in _REDACTED_HEADERS:
+        if name in request.headers:
+            request.headers[name] = "***"
 
 
 def redacted(headers: Mapping[str, str]) -> dict[str, str]:
@@ -96,14 +142,20 @@ def credential_errors() -> Iterator[None]:
 _IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
 
 
-def map_transport_error(exc: httpx.HTTPError, method: str) -> APIConnectionError:
+def map_transport_error(exc: httpx.HTTPError, method: str, *, after_error_answer: bool = False) -> APIConnectionError:
     """The typed error for an httpx transport failure (the one place they are translated).
 
     Only a failure before anything was sent (connect, pool) is safe to resend for any method. Once a
     POST may have reached the service, a generation may be running and billed, or an agent version or
     file created, so it is not resent; GET and DELETE are.
+
+    One exception, ``after_error_answer``: a retry sent right after the service answered with an error
+    (a 429 with ``Retry-After: 0``, say) goes out on the keep-alive connection that answer came on, which
+    the server may close at that very moment. A reset or close with no byte of answer there means the
+    server dropped the idle connection, not that it took the request: it counts as nothing sent.
     """
-    nothing_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    stale_keep_alive = after_error_answer and isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError))
+    nothing_sent = stale_keep_alive or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
     retryable = nothing_sent or method.upper() in _IDEMPOTENT
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         return APITimeoutError(f"could not connect in time: {exc}", retryable=True)
@@ -130,7 +182,12 @@ def model_parser(model: type[M]) -> Callable[[httpx.Response], M]:
     from .._core.parse import parse_model
 
     return lambda response: parse_model(
-        response.status_code, response.headers, response.content, model, now=time.time()
+        response.status_code,
+        response.headers,
+        response.content,
+        model,
+        now=time.time(),
+        method=response.request.method,
     )
 
 
@@ -173,6 +230,9 @@ class BaseFoundryClient:
         agent_field: Literal["agent_reference", "agent"] = "agent_reference",
         deployment_models: Mapping[str, str] | None = None,
         today: Callable[[], date] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
@@ -189,7 +249,12 @@ class BaseFoundryClient:
         self._timeout = as_timeout(timeout)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries={max_retries!r}. Fix: an integer >= 0 (0 disables retries)")
-        if isinstance(max_retry_wait, bool) or not isinstance(max_retry_wait, (int, float)) or max_retry_wait < 0:
+        if (
+            isinstance(max_retry_wait, bool)
+            or not isinstance(max_retry_wait, (int, float))
+            or not math.isfinite(max_retry_wait)
+            or max_retry_wait < 0
+        ):
             raise ConfigurationError(f"max_retry_wait={max_retry_wait!r}. Fix: a number of seconds >= 0")
         self._retry = RetryPolicy(max_retries=max_retries, max_wait=float(max_retry_wait))
         if not scope or not scope.startswith("https://"):
@@ -210,6 +275,16 @@ class BaseFoundryClient:
             )
         # The one clock read of the lifecycle checks, on the shell side: the core is handed the date.
         self._today: Callable[[], date] = today if today is not None else date.today
+        self._max_body_bytes = check_size_limit("max_body_bytes", max_body_bytes)
+        self._max_event_bytes = check_size_limit("max_event_bytes", max_event_bytes)
+        if deadline is not None and not _seconds_ok(deadline):
+            raise ConfigurationError(
+                f"deadline={deadline!r} is not a number of seconds in (0, {MAX_TIMEOUT:.0f}]. Fix: e.g. "
+                f"deadline={DEFAULT_DEADLINE:.0f} (the whole call, retries included), or None for no limit"
+            )
+        self._deadline = None if deadline is None else float(deadline)
+        #: The monotonic clock deadlines are read from (tests replace it instead of sleeping).
+        self._clock: Callable[[], float] = time.monotonic
 
     def _http_client_mismatch(self, http_client: object) -> str:
         name = type(self).__name__
@@ -221,6 +296,26 @@ class BaseFoundryClient:
         return (
             f"http_client is a {type(http_client).__name__}. Fix: {name} needs an {want} ({other} takes {other_wants})"
         )
+
+    def _refuse_proxy_in_clear(self, http_client: httpx.Client | httpx.AsyncClient) -> None:
+        """Refuse an injected client that would send a plain-http request (and its key) through a proxy.
+
+        Best effort: httpx does not say publicly which transport serves a URL, so a client whose
+        internals differ passes unchecked.
+        """
+        if not self._endpoint.plain_http:
+            return
+        try:
+            transport = http_client._transport_for_url(httpx.URL(self._endpoint.base_url))
+            pool = type(getattr(transport, "_pool", None)).__name__
+        except Exception:  # private httpx API: no answer means no check
+            return
+        if "Proxy" in pool:
+            raise ConfigurationError(
+                f"http_client sends requests for {self._endpoint.base_url!r} through a proxy, which would get the "
+                "key or token in clear over plain http. Fix: use an https:// endpoint, or an http_client without "
+                "a proxy (httpx.Client(trust_env=False)) for loopback"
+            )
 
     def _check_auth(self, credential: Any, api_key: str | None) -> tuple[AuthKind, Any, Secret | None]:
         name = type(self).__name__
@@ -376,6 +471,26 @@ class BaseFoundryClient:
             return {"api-key": str(self._credential.key)}
         return {"Authorization": f"Bearer {token}"}
 
+    def _call_deadline(self) -> Deadline:
+        """The deadline of a call starting now: ``deadline`` seconds, for every attempt and wait."""
+        seconds = self._deadline
+        option = f"deadline={seconds:g}" if seconds is not None else ""
+        return Deadline.after(now=self._clock(), seconds=seconds, option=option, caps_waits=True)
+
+    def _attempt_deadline(
+        self, timeout: float | httpx.Timeout | ClientDefault | None, call_deadline: Deadline
+    ) -> Deadline:
+        """The deadline of one attempt: its read timeout, from sending to the answer's last byte.
+
+        Raises ``APITimeoutError`` if the call's own deadline has already passed.
+        """
+        now = self._clock()
+        call_deadline.check(now=now)
+        effective = self._timeout if timeout is CLIENT_DEFAULT else as_timeout(timeout)
+        read = effective.read
+        attempt = Deadline.after(now=now, seconds=read, option=f"timeout={read:g}" if read else "")
+        return attempt.earliest(call_deadline)
+
     def _httpx_request(
         self,
         call: ApiCall,
@@ -383,6 +498,7 @@ class BaseFoundryClient:
         token: str | None,
         timeout: float | httpx.Timeout | ClientDefault | None,
         client_request_id: str,
+        deadline: Deadline | None = None,
     ) -> httpx.Request:
         headers = {
             "User-Agent": USER_AGENT,
@@ -395,8 +511,13 @@ class BaseFoundryClient:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %s %s headers=%s", call.method, call.url, redacted(headers))
         # The timeout is set per request so an injected httpx client's 5 s default never cuts a
-        # generation short.
-        extensions = {"timeout": effective.as_dict()}
+        # generation short; no single wait may outlast the attempt's deadline.
+        limits = effective.as_dict()
+        left = deadline.left(now=self._clock()) if deadline is not None and deadline.caps_waits else None
+        if left is not None:
+            left = max(left, 0.001)
+            limits = {name: left if value is None else min(value, left) for name, value in limits.items()}
+        extensions = {"timeout": limits}
         if call.files is not None:
             return httpx.Request(
                 call.method,
@@ -441,14 +562,20 @@ class BaseFoundryClient:
                 "function, or iterate `async for image in stream.partial_images()` and await there"
             )
 
-        return StreamProcessor(on_partial_image=on_partial_image)
+        return StreamProcessor(
+            on_partial_image=on_partial_image,
+            max_event_bytes=self._max_event_bytes,
+            max_body_bytes=self._max_body_bytes,
+        )
 
     def _raise_for_stream_status(self, response: httpx.Response) -> None:
         """Raise the typed error of a refused stream request (its body must have been read)."""
         from .._core.parse import error_from_http
 
         log.info("%s %s -> %d", response.request.method, response.request.url, response.status_code)
-        raise error_from_http(response.status_code, response.headers, response.content, now=time.time())
+        raise error_from_http(
+            response.status_code, response.headers, response.content, now=time.time(), method=response.request.method
+        )
 
     def _finish(
         self,
@@ -468,7 +595,13 @@ class BaseFoundryClient:
             response.status_code,
             request_id,
         )
-        parsed = parse_response(response.status_code, response.headers, response.content, now=time.time())
+        parsed = parse_response(
+            response.status_code,
+            response.headers,
+            response.content,
+            now=time.time(),
+            method=response.request.method,
+        )
         return result_from_response(
             parsed,
             request_id=request_id,
@@ -485,4 +618,5 @@ __all__ = [
     "map_transport_error",
     "model_parser",
     "redacted",
+    "scrub_credentials",
 ]

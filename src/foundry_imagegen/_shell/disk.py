@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import secrets
+import stat
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +21,15 @@ if TYPE_CHECKING:
 __all__ = [
     "atomic_write",
     "check_free",
+    "drop_backups",
     "partial_path",
+    "put_back",
     "read_image_file",
     "remove_quietly",
+    "remove_stale_temp_files",
     "resolve_image",
     "save_image",
+    "set_aside",
     "target_path",
 ]
 
@@ -71,6 +79,7 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool) -> Path:
         atomic_write(Path("out/cat.png"), png_bytes, overwrite=False)
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(path)
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} exists. Fix: choose another path or pass overwrite=True")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
@@ -93,6 +102,38 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool) -> Path:
     return path
 
 
+#: A temporary file of ours older than this belongs to a save that died (a killed process): no live
+#: save of one image takes an hour between creating its temporary file and renaming it.
+STALE_TEMP_AGE = 3600.0
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{12}\.tmp")
+
+
+def remove_stale_temp_files(path: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the temporary files a killed save to ``path`` left behind; returns those removed.
+
+    Only ours: hidden files named ``.NAME.<12 hex>.tmp`` for this very ``NAME``, regular files (not
+    links), and only those untouched for ``STALE_TEMP_AGE``, so a save running in parallel keeps its own.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        candidates = list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for candidate in candidates:
+        match = _TEMP_NAME.fullmatch(candidate.name)
+        if match is None or match["name"] != path.name:
+            continue
+        try:
+            info = candidate.lstat()
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_AGE:
+                candidate.unlink()
+                removed.append(candidate)
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
+
+
 def _link_exclusive(tmp: Path, path: Path) -> None:
     # A hard link fails if the target exists, making create-if-absent atomic; rename would clobber.
     try:
@@ -109,14 +150,59 @@ def _link_exclusive(tmp: Path, path: Path) -> None:
 
 
 def save_image(image: GeneratedImage, path: str | os.PathLike[str], *, overwrite: bool, fix_extension: bool) -> Path:
-    """Write a decoded image atomically where ``target_path`` says; returns the path written."""
-    return atomic_write(target_path(path, image.format, fix_extension=fix_extension), image.data, overwrite=overwrite)
+    """Write a decoded image atomically where ``target_path`` says; returns the path written.
+
+    A disk failure (full, read-only, a folder in the way) raises ``ImageSaveError`` holding the image:
+    it was received, and maybe paid for, so the caller must be able to keep it. An existing target
+    without ``overwrite`` stays a plain ``FileExistsError``.
+    """
+    target = target_path(path, image.format, fix_extension=fix_extension)
+    try:
+        return atomic_write(target, image.data, overwrite=overwrite)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        from ..exceptions import ImageSaveError
+
+        reason = exc.strerror or type(exc).__name__
+        raise ImageSaveError(
+            f"could not write {target}: {reason}. The image ({len(image.data)} bytes, {image.format}) is still "
+            "in memory as exc.image. Fix: free disk space or choose a writable file path, then "
+            "exc.image.save(other_path)",
+            image=image,
+            path=target,
+        ) from exc
 
 
 def check_free(path: Path, *, overwrite: bool) -> None:
     """Refuse an existing target before a paid call is made, rather than after."""
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} exists. Fix: choose another path or pass overwrite=True")
+
+
+def set_aside(path: Path) -> Path | None:
+    """Move an existing file at ``path`` to a hidden ``.NAME.<hex>.bak`` beside it; None if there was none.
+
+    Used before overwriting a user's file with a partial render, so that a stream failing later can put
+    the user's file back instead of leaving a render of a failed generation (or nothing) in its place.
+    """
+    if not path.is_file():
+        return None
+    backup = path.with_name(f".{path.name}.{secrets.token_hex(6)}.bak")
+    os.replace(path, backup)
+    return backup
+
+
+def put_back(backups: list[tuple[Path, Path]]) -> None:
+    """Restore files ``set_aside`` moved: each ``(backup, original)`` pair goes back in place."""
+    for backup, original in backups:
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(backup, original)
+
+
+def drop_backups(backups: list[tuple[Path, Path]]) -> None:
+    """The call succeeded: the files ``set_aside`` kept are no longer needed."""
+    remove_quietly([backup for backup, _ in backups])
 
 
 def remove_quietly(paths: list[Path]) -> None:

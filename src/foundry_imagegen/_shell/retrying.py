@@ -8,6 +8,7 @@ from typing import Any
 
 import tenacity
 
+from .._core.deadline import Deadline
 from .._core.retry import RetryPolicy
 
 __all__ = ["tenacity_kwargs"]
@@ -15,10 +16,17 @@ __all__ = ["tenacity_kwargs"]
 log = logging.getLogger("foundry_imagegen")
 
 
-def tenacity_kwargs(policy: RetryPolicy, *, sleep: Callable[[float], Any] | None = None) -> dict[str, Any]:
+def tenacity_kwargs(
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], Any] | None = None,
+    deadline: Deadline | None = None,
+    clock: Callable[[], float] | None = None,
+) -> dict[str, Any]:
     """Arguments for ``tenacity.Retrying`` / ``AsyncRetrying``: the shells differ only in the loop.
 
-    The last typed error is re-raised when retries run out, never ``tenacity.RetryError``.
+    The last typed error is re-raised when retries run out, never ``tenacity.RetryError``; so is it
+    when the wait before the next attempt would end past the call's ``deadline``.
     """
 
     def should_retry(state: tenacity.RetryCallState) -> bool:
@@ -26,7 +34,12 @@ def tenacity_kwargs(policy: RetryPolicy, *, sleep: Callable[[float], Any] | None
         if outcome is None or not outcome.failed:
             return False
         error = outcome.exception()
-        return error is not None and policy.wait_before_retry(error, state.attempt_number) is not None
+        if error is None:
+            return False
+        seconds = policy.wait_before_retry(error, state.attempt_number)
+        if seconds is None:
+            return False
+        return deadline is None or clock is None or deadline.allows_wait(seconds, now=clock())
 
     def wait(state: tenacity.RetryCallState) -> float:
         outcome = state.outcome

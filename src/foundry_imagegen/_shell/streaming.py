@@ -9,11 +9,11 @@ import httpx
 
 from .._core.images import ImageFormat
 from .._core.results import GeneratedImage
-from .._core.stream import StreamProcessor
+from .._core.stream import MAX_PARTIAL_IMAGES, StreamProcessor, stream_body_kind
 from ..exceptions import APITimeoutError, TruncatedStreamError
-from .disk import check_free, partial_path, remove_quietly, target_path
+from .disk import check_free, drop_backups, partial_path, put_back, remove_quietly, set_aside, target_path
 
-__all__ = ["StreamBase", "broken_stream_error", "is_json"]
+__all__ = ["StreamBase", "body_kind", "broken_stream_error"]
 
 
 def _format_of(requested: str | None) -> ImageFormat:
@@ -23,8 +23,14 @@ def _format_of(requested: str | None) -> ImageFormat:
     return "png"
 
 
-def broken_stream_error(exc: httpx.HTTPError, processor: StreamProcessor) -> Exception:
-    """The typed error for a stream whose transport failed mid-way."""
+def broken_stream_error(exc: httpx.HTTPError, processor: StreamProcessor) -> Exception | None:
+    """The typed error for a stream whose transport failed mid-way, or None to end it as a cut stream.
+
+    A final image that already arrived whole is paid for and kept: the stream then ends as if the
+    connection had closed cleanly, and ``result()`` returns it with ``IncompleteStreamWarning``.
+    """
+    if processor.has_final:
+        return None
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"the stream stalled ({type(exc).__name__})", retryable=False)
     return TruncatedStreamError(
@@ -34,10 +40,9 @@ def broken_stream_error(exc: httpx.HTTPError, processor: StreamProcessor) -> Exc
     )
 
 
-def is_json(response: httpx.Response) -> bool:
-    """Whether a stream request was answered with a plain JSON body instead of events."""
-    content_type: str = response.headers.get("content-type", "")
-    return content_type.split(";")[0].strip() == "application/json"
+def body_kind(response: httpx.Response) -> str:
+    """``events``, ``json`` or ``other``: how the core says to read the answer to a stream request."""
+    return stream_body_kind(response.headers.get("content-type", ""))
 
 
 class StreamBase:
@@ -62,18 +67,38 @@ class StreamBase:
         """The service's request id, once the stream is open."""
         return self._processor.request_id
 
-    def _check_target(self, path: str | os.PathLike[str], overwrite: bool) -> None:
-        # Before reading the stream: better to stop now than after a paid generation.
-        expected = target_path(path, _format_of(self._processor.requested_format), fix_extension=True)
-        check_free(expected, overwrite=overwrite)
+    def _check_target(self, path: str | os.PathLike[str], overwrite: bool, partials: bool = False) -> None:
+        # Before reading the stream: better to stop now than after a paid generation. With partials,
+        # every name a partial may take (indexes 0..2, the only ones accepted) is checked too.
+        fmt = _format_of(self._processor.requested_format)
+        check_free(target_path(path, fmt, fix_extension=True), overwrite=overwrite)
+        if partials:
+            for index in range(MAX_PARTIAL_IMAGES):
+                check_free(partial_path(path, fmt, index), overwrite=overwrite)
 
     def _save_partial(
-        self, image: GeneratedImage, path: str | os.PathLike[str], overwrite: bool, written: list[Path]
+        self,
+        image: GeneratedImage,
+        path: str | os.PathLike[str],
+        overwrite: bool,
+        written: list[Path],
+        backups: list[tuple[Path, Path]],
     ) -> None:
         if image.is_partial:
-            written.append(image.save(partial_path(path, image.format, image.partial_index or 0), overwrite=overwrite))
+            target = partial_path(path, image.format, image.partial_index or 0)
+            if overwrite and target not in written:
+                backup = set_aside(target)
+                if backup is not None:
+                    backups.append((backup, target))
+            written.append(image.save(target, overwrite=overwrite))
 
     @staticmethod
-    def _remove(written: list[Path]) -> None:
-        # A failed stream leaves nothing behind, partial renders included.
+    def _undo(written: list[Path], backups: list[tuple[Path, Path]]) -> None:
+        # A failed stream leaves nothing of its own behind, partial renders included, and puts back
+        # the user's files that its partials had replaced.
         remove_quietly(written)
+        put_back(backups)
+
+    @staticmethod
+    def _done(backups: list[tuple[Path, Path]]) -> None:
+        drop_backups(backups)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
@@ -10,10 +11,11 @@ from types import TracebackType
 import httpx
 
 from ..._core.events import StreamEvent
+from ..._core.limits import BodyBuffer
 from ..._core.parse import request_id_of
 from ..._core.results import GeneratedImage, GenerationResult
 from ..._core.stream import StreamProcessor
-from ..streaming import StreamBase, broken_stream_error, is_json
+from ..streaming import StreamBase, body_kind, broken_stream_error
 
 __all__ = ["AsyncImageStream"]
 
@@ -67,18 +69,36 @@ class AsyncImageStream(StreamBase):
 
     async def _generate(self, response: httpx.Response) -> AsyncIterator[StreamEvent]:
         try:
-            if is_json(response):
-                content = await response.aread()
+            kind = body_kind(response)
+            if kind == "other":
+                head = b""
+                async for chunk in response.aiter_bytes():
+                    head += chunk
+                    if len(head) >= 500:
+                        break
+                content_type = response.headers.get("content-type", "")
+                raise self._processor.not_an_event_stream(response.status_code, content_type, head)
+            if kind == "json":
+                body = BodyBuffer(self._processor.max_body_bytes)
+                async for chunk in response.aiter_bytes():
+                    body.add(chunk)
+                    self._processor.deadline.check(now=time.monotonic())
+                content = body.content()
                 for event in self._processor.feed_json_response(response.status_code, response.headers, content):
                     yield event
                 return
+            deadline = self._processor.deadline
             async for chunk in response.aiter_bytes():
+                # Keep-alive comments and drip-fed bytes each reset httpx's read timeout: this does not.
+                deadline.check(now=time.monotonic())
                 for event in self._processor.feed(chunk):
                     yield event
             for event in self._processor.end():
                 yield event
         except httpx.HTTPError as exc:
-            raise broken_stream_error(exc, self._processor) from exc
+            error = broken_stream_error(exc, self._processor)
+            if error is not None:
+                raise error from exc
         finally:
             await response.aclose()
 
@@ -88,7 +108,14 @@ class AsyncImageStream(StreamBase):
         return self._events
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        return self._iterator()
+        return self._events_only()
+
+    async def _events_only(self) -> AsyncIterator[StreamEvent]:
+        # Iterating events alone must not keep every decoded partial alive until the end: the images
+        # each event brought are let go (the event itself carries the partial's base64).
+        async for event in self._iterator():
+            self._processor.take_images()
+            yield event
 
     async def images(self) -> AsyncIterator[GeneratedImage]:
         """Partial and final images in arrival order, each the moment it is decoded.
@@ -130,7 +157,9 @@ class AsyncImageStream(StreamBase):
     async def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
 
-        Partials go next to it as ``name.partial-0.png``, ... as they arrive.
+        Partials go next to it as ``name.partial-0.png``, ... as they arrive. Every target is checked
+        before the stream is read; if the stream then fails, the partials are removed and, with
+        ``overwrite``, the user's files they replaced are put back.
 
         Args:
             path: Where the final image goes; the extension follows the real image format.
@@ -148,13 +177,16 @@ class AsyncImageStream(StreamBase):
             async with client.stream("a fox") as stream:
                 await stream.save("out/fox.png", partials=True)
         """
-        self._check_target(path, overwrite)
+        self._check_target(path, overwrite, partials)
         written: list[Path] = []
+        backups: list[tuple[Path, Path]] = []
         try:
             async for image in self.images():
                 if partials:
-                    self._save_partial(image, path, overwrite, written)
-            return self._processor.result().save(path, overwrite=overwrite)
+                    self._save_partial(image, path, overwrite, written, backups)
+            saved = self._processor.result().save(path, overwrite=overwrite)
         except BaseException:
-            self._remove(written)
+            self._undo(written, backups)
             raise
+        self._done(backups)
+        return saved

@@ -15,11 +15,21 @@ import httpx
 
 from ..._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
 from ..._core.config import from_env_settings
-from ..._core.constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
+from ..._core.constants import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_SCOPE,
+    DEFAULT_TIMEOUT,
+)
+from ..._core.deadline import Deadline
 from ..._core.flows import LookupAgent
+from ..._core.limits import BodyBuffer
 from ..._core.tool import ImageGenerationTool
-from ...exceptions import ConfigurationError
-from ..base import BaseFoundryClient, credential_errors, map_transport_error
+from ...exceptions import ConfigurationError, ServiceError
+from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
 from ..retrying import tenacity_kwargs
 from ._backend import IS_ASYNC, Lock, Retrying, default_sleep
 
@@ -29,6 +39,7 @@ if TYPE_CHECKING:
     from ..._core.agents import AgentReference, AgentVersion
     from ..._core.inputs import ImageInput
     from ..._core.results import GeneratedImage, GenerationResult
+    from ..._core.stream import StreamProcessor
     from .resources import Agents, Files
     from .stream import ImageStream
 
@@ -77,6 +88,9 @@ class FoundryClient(BaseFoundryClient):
         agent_field: Literal["agent_reference", "agent"] = "agent_reference",
         deployment_models: Mapping[str, str] | None = None,
         today: Callable[[], date] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         """Create a client; nothing is sent until the first call.
 
@@ -105,6 +119,11 @@ class FoundryClient(BaseFoundryClient):
             deployment_models: Deployment name -> the catalog model it runs (``{"my-img": "gpt-image-2"}``),
                 so custom-named deployments are checked against their model's rules and retirement date.
             today: Returns the date retirement warnings judge by (default ``datetime.date.today``).
+            max_body_bytes: The largest answer body read whole (default 128 MiB); past it the call fails at
+                once with ``ResponseTooLargeError``.
+            max_event_bytes: The largest stream line or event (default 64 MiB), likewise.
+            deadline: Seconds the whole call may take, retries and their waits included (default 1800);
+                ``None`` for no limit. The read timeout bounds each attempt.
 
         Raises:
             ConfigurationError: A setting is invalid; the message names it and the fix.
@@ -122,10 +141,21 @@ class FoundryClient(BaseFoundryClient):
             agent_field=agent_field,
             deployment_models=deployment_models,
             today=today,
+            max_body_bytes=max_body_bytes,
+            max_event_bytes=max_event_bytes,
+            deadline=deadline,
         )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError(self._http_client_mismatch(http_client))
-        self._http = http_client if http_client is not None else httpx.Client(follow_redirects=False)
+        if http_client is not None:
+            self._refuse_proxy_in_clear(http_client)
+        # A plain-http (loopback) endpoint never reads proxy variables: an HTTP_PROXY would receive
+        # the key in clear. https endpoints keep them; a proxy there only tunnels the TLS bytes.
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.Client(follow_redirects=False, trust_env=not self._endpoint.plain_http)
+        )
         self._owns_http = http_client is None
         self._token_lock = Lock()
         self._sleep = sleep if sleep is not None else default_sleep
@@ -429,7 +459,10 @@ class FoundryClient(BaseFoundryClient):
                 extra_body=extra_body,
             )
             processor.requested_format = resolved.output_format
-            return self._open_stream(self._api_call(request), timeout=timeout)
+            from ..._core.stream import partials_asked_by  # loaded with the processor already
+
+            processor.partials_asked = partials_asked_by(request.json)
+            return self._open_stream(self._api_call(request), timeout=timeout, processor=processor)
 
         return ImageStream(open_stream, processor)
 
@@ -485,23 +518,59 @@ class FoundryClient(BaseFoundryClient):
     ) -> T:
         self._check_open()
         client_request_id = self._new_client_request_id()
-        for attempt in Retrying(**tenacity_kwargs(self._retry, sleep=self._sleep)):
+        call_deadline = self._call_deadline()
+        retrying = Retrying(
+            **tenacity_kwargs(self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock)
+        )
+        after_error_answer = False
+        for attempt in retrying:
             with attempt:
-                response = self._send(call, timeout=timeout, client_request_id=client_request_id)
-                return parse(response)
+                deadline = self._attempt_deadline(timeout, call_deadline)
+                try:
+                    response = self._send(
+                        call,
+                        timeout=timeout,
+                        client_request_id=client_request_id,
+                        deadline=deadline,
+                        after_error_answer=after_error_answer,
+                    )
+                    return parse(response)
+                except ServiceError:
+                    after_error_answer = True
+                    raise
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def _open_stream(self, call: ApiCall, *, timeout: float | httpx.Timeout | ClientDefault | None) -> httpx.Response:
+    def _open_stream(
+        self,
+        call: ApiCall,
+        *,
+        timeout: float | httpx.Timeout | ClientDefault | None,
+        processor: StreamProcessor | None = None,
+    ) -> httpx.Response:
         self._check_open()
         client_request_id = self._new_client_request_id()
-        for attempt in Retrying(**tenacity_kwargs(self._retry, sleep=self._sleep)):
+        call_deadline = self._call_deadline()
+        retrying = Retrying(
+            **tenacity_kwargs(self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock)
+        )
+        after_error_answer = False
+        for attempt in retrying:
             with attempt:
-                response = self._send(call, timeout=timeout, client_request_id=client_request_id, stream=True)
+                deadline = self._attempt_deadline(timeout, call_deadline)
+                response = self._send(
+                    call,
+                    timeout=timeout,
+                    client_request_id=client_request_id,
+                    stream=True,
+                    deadline=deadline,
+                    after_error_answer=after_error_answer,
+                )
+                if processor is not None:
+                    # The stream is read within the same attempt's deadline.
+                    processor.deadline = deadline
                 if response.status_code >= 400:
-                    try:
-                        response.read()
-                    finally:
-                        response.close()
+                    after_error_answer = True
+                    self._read_body(response, call.method, deadline)
                     self._raise_for_stream_status(response)
                 return response
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
@@ -513,21 +582,48 @@ class FoundryClient(BaseFoundryClient):
         timeout: float | httpx.Timeout | ClientDefault | None,
         client_request_id: str,
         stream: bool = False,
+        deadline: Deadline | None = None,
+        after_error_answer: bool = False,
     ) -> httpx.Response:
+        deadline = deadline if deadline is not None else Deadline()
         for auth_attempt in range(2):
             http_request = self._httpx_request(
-                call, token=self._token(), timeout=timeout, client_request_id=client_request_id
+                call,
+                token=self._token(),
+                timeout=timeout,
+                client_request_id=client_request_id,
+                deadline=deadline,
             )
             try:
                 # Never follow redirects, even on an injected client: httpx keeps a custom api-key header
-                # on a cross-origin redirect.
-                response = self._http.send(http_request, stream=stream, follow_redirects=False)
+                # on a cross-origin redirect. Always streamed: _read_body bounds what a body may hold.
+                response = self._http.send(http_request, stream=True, follow_redirects=False)
             except httpx.HTTPError as exc:
-                raise map_transport_error(exc, call.method) from exc
+                # After a 401 the resend with a fresh token rides the same keep-alive connection too.
+                stale = after_error_answer or auth_attempt > 0
+                raise map_transport_error(exc, call.method, after_error_answer=stale) from exc
+            finally:
+                scrub_credentials(http_request)
             if not self._wants_reauth(response.status_code, auth_attempt):
+                if not stream:
+                    self._read_body(response, call.method, deadline)
                 return response
             response.close()
         return response
+
+    def _read_body(self, response: httpx.Response, method: str, deadline: Deadline) -> None:
+        """Read the body into ``response.content``, failing at once past ``max_body_bytes`` or the deadline."""
+        buffer = BodyBuffer(self._max_body_bytes)
+        try:
+            for chunk in response.iter_bytes():
+                buffer.add(chunk)
+                deadline.check(now=self._clock())
+        except httpx.HTTPError as exc:
+            raise map_transport_error(exc, method) from exc
+        finally:
+            response.close()
+        # What httpx's own read() fills in; the parsers read response.content.
+        response._content = buffer.content()
 
     def _token(self) -> str | None:
         if self._auth_kind != "token-credential":
