@@ -278,7 +278,7 @@ def _raw_body(target: Target) -> dict[str, Any]:
 def _raw_headers(target: Target) -> dict[str, str]:
     return {
         "api-key": "k",
-        "x-ms-oai-image-generation-deployment": target.deployment,
+        "x-ms-oai-image-generation-deployment": target.image_deployment,
         "Accept": "text/event-stream",
     }
 
@@ -401,7 +401,7 @@ class FoundrySync:
 
     def __init__(self, target: Target) -> None:
         self.client = FoundryClient(
-            target.url, api_key="k", model=MODEL, image_deployment=target.deployment, max_retries=0
+            target.url, api_key="k", model=MODEL, image_deployment=target.image_deployment, max_retries=0
         )
         self.tool = ImageGenerationTool(**_tool_kwargs(target.tool))
         self.path = target.out / "foundry-sync.png"
@@ -433,7 +433,7 @@ class FoundryAsync:
     @staticmethod
     async def _make(target: Target) -> AsyncFoundryClient:
         return AsyncFoundryClient(
-            target.url, api_key="k", model=MODEL, image_deployment=target.deployment, max_retries=0
+            target.url, api_key="k", model=MODEL, image_deployment=target.image_deployment, max_retries=0
         )
 
     async def _run(self) -> Run:
@@ -465,7 +465,7 @@ class OpenAIPython:
             base_url=target.url + "/openai/v1",
             api_key="k",
             max_retries=0,
-            default_headers={"x-ms-oai-image-generation-deployment": target.deployment},
+            default_headers={"x-ms-oai-image-generation-deployment": target.image_deployment},
         )
         self.tool = target.tool
         self.path = target.out / "openai-python.png"
