@@ -22,6 +22,7 @@
     │   ├── NoImageGeneratedError              HTTP 200, but no image came back
     │   └── InvalidResponseError               the answer is not the documented shape
     ├── ClientClosedError (also RuntimeError)  the client was used after close()
+    ├── GenerationInProgressError              a background generation has not finished (yet)
     └── StreamError                            the event stream could not be read to its end
         └── TruncatedStreamError               it ended before its terminal event
 
@@ -46,6 +47,7 @@ __all__ = [
     "DeploymentNotFoundError",
     "FoundryImageGenError",
     "GenerationFailedError",
+    "GenerationInProgressError",
     "ImageDeploymentError",
     "InvalidResponseError",
     "MissingImageDeploymentError",
@@ -398,3 +400,20 @@ class TruncatedStreamError(StreamError):
     def __init__(self, message: str, *, events_seen: int = 0) -> None:
         super().__init__(message)
         self.events_seen = events_seen
+
+
+class GenerationInProgressError(FoundryImageGenError):
+    """A background generation has not finished yet: ``result()`` found it running, or ``wait()`` ran out of time.
+
+    Nothing is lost: the generation keeps running on the service; wait again, or rebuild the handle
+    elsewhere with ``client.background(exc.response_id)``.
+
+    Example::
+
+        except GenerationInProgressError as exc: print(exc.response_id, exc.status)
+    """
+
+    def __init__(self, message: str, *, response_id: str, status: str | None) -> None:
+        super().__init__(message)
+        self.response_id = response_id
+        self.status = status

@@ -155,6 +155,10 @@ class StreamProcessor:
         self._ready.clear()
         return images
 
+    def final_images(self) -> list[GeneratedImage]:
+        """The final images decoded so far (no partials), without ending anything."""
+        return list(self._finals.values())
+
     def result(self, *, require_image: bool = True) -> GenerationResult:
         """The final result; raises ``TruncatedStreamError`` if the stream ended before any final image.
 
