@@ -7,14 +7,16 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
 
 from ..._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, ResponsesRequest
 from ..._core.config import from_env_settings
 from ..._core.constants import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_SCOPE, DEFAULT_TIMEOUT
+from ..._core.conversations import result_with
 from ..._core.flows import LookupAgent
+from ..._core.parse import request_id_of
 from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error
@@ -26,8 +28,12 @@ if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
 
     from ..._core.agents import AgentReference, AgentVersion
+    from ..._core.conversations import Conversation
     from ..._core.inputs import ImageInput
     from ..._core.results import GeneratedImage, GenerationResult
+    from ..._core.routes import Route
+    from .background import AsyncBackgroundGeneration
+    from .conversations import AsyncConversations
     from .resources import AsyncAgents, AsyncFiles
     from .stream import AsyncImageStream
 
@@ -160,6 +166,7 @@ class AsyncFoundryClient(BaseFoundryClient):
 
         return AsyncFiles(self._context(), self._execute)
 
+    @overload
     async def generate(
         self,
         prompt: InputLike,
@@ -170,26 +177,85 @@ class AsyncFoundryClient(BaseFoundryClient):
         images: Sequence[ImageInput] | None = None,
         mask: ImageInput | None = None,
         agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
         previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
         timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> GenerationResult:
+        background: Literal[False] = False,
+    ) -> GenerationResult: ...
+
+    @overload
+    async def generate(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        images: Sequence[ImageInput] | None = None,
+        mask: ImageInput | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
+        previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
+        store: bool | None = None,
+        force_image: bool | None = None,
+        upload_images: bool = False,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
+        extra_body: Mapping[str, Any] | None = None,
+        background: Literal[True],
+    ) -> AsyncBackgroundGeneration: ...
+
+    async def generate(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        images: Sequence[ImageInput] | None = None,
+        mask: ImageInput | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
+        previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
+        store: bool | None = None,
+        force_image: bool | None = None,
+        upload_images: bool = False,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
+        extra_body: Mapping[str, Any] | None = None,
+        background: bool = False,
+    ) -> GenerationResult | AsyncBackgroundGeneration:
         """Ask for an image and return it decoded; raises instead of returning an empty result.
 
         ``images`` are input images (bytes, paths, URLs, ``FileId``s or earlier ``GeneratedImage``s),
         sent inline or, with ``upload_images=True``, through the Files API; ``mask`` marks where to edit
-        the first one. ``agent`` names a stored agent instead of ``model``. ``force_image`` (default: on
-        for direct calls) sends ``tool_choice={"type": "image_generation"}``. ``timeout`` (default: the
-        client's) bounds each attempt; ``None`` there means no limit.
+        the first one. ``agent`` names a stored agent instead of ``model``; ``agent_endpoint=True`` calls it
+        through its own agent endpoint instead of naming it in the body (``agent_reference``).
+        ``conversation`` continues a conversation (not with ``previous_response_id``). ``force_image``
+        (default: on for direct calls) sends ``tool_choice={"type": "image_generation"}``. ``timeout``
+        (default: the client's) bounds each attempt; ``None`` there means no limit. ``background=True``
+        returns an ``AsyncBackgroundGeneration`` as soon as the service has queued the work (``store`` must
+        not be False).
 
         Example::
 
             result = await client.generate("a koi pond, ukiyo-e", tool=ImageGenerationTool(quality="low"))
             result.save("koi.png")
         """
+        route, prompt, cid, store = self._call_state(
+            prompt,
+            agent=agent,
+            agent_endpoint=agent_endpoint,
+            previous_response_id=previous_response_id,
+            conversation=conversation,
+            background=background,
+            store=store,
+        )
         request, resolved = await self._build(
             prompt,
             tool=tool,
@@ -198,6 +264,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             images=images,
             mask=mask,
             agent=agent,
+            agent_endpoint=agent_endpoint,
             previous_response_id=previous_response_id,
             store=store,
             force_image=force_image,
@@ -205,11 +272,57 @@ class AsyncFoundryClient(BaseFoundryClient):
             stream=False,
             extra_body=extra_body,
         )
-        return await self._execute(
-            self._api_call(request),
+        call = self._stateful_call(request, route, conversation=cid, background=background)
+        if background:
+            return await self._execute(call, lambda response: self._handle(route, response), timeout=timeout)
+        result = await self._execute(
+            call,
             lambda response: self._finish(response, require_image=True, requested_format=resolved.output_format),
             timeout=timeout,
         )
+        return result_with(result, conversation=cid)
+
+    def background(self, response_id: str, *, agent_endpoint: str | None = None) -> AsyncBackgroundGeneration:
+        """The handle of a background generation from its id alone (no request is made here).
+
+        Another process can finish what one started: ``wait()``, ``result()``, ``cancel()``, ``stream()``.
+        ``agent_endpoint`` names the agent whose endpoint started it, if one did.
+
+        Example::
+
+            result = await client.background("resp_68a1...").wait(timeout=600)
+        """
+        route = self._route(None, agent_endpoint) if agent_endpoint is not None else self._route()
+        return self._handle(route, None, response_id=response_id)
+
+    def _handle(
+        self, route: Route, answer: httpx.Response | None, *, response_id: str | None = None
+    ) -> AsyncBackgroundGeneration:
+        from .background import AsyncBackgroundGeneration
+
+        response = self._started(answer) if answer is not None else None
+        return AsyncBackgroundGeneration(
+            response.id if response is not None else response_id or "",
+            route=route,
+            execute=self._execute,
+            open_stream=lambda call: self._open_stream(call, timeout=CLIENT_DEFAULT),
+            new_processor=self._stream_processor,
+            sleep=self._sleep,
+            response=response,
+            request_id=request_id_of(answer.headers) if answer is not None else None,
+        )
+
+    @property
+    def conversations(self) -> AsyncConversations:
+        """Conversations of the Foundry project: create, get, update, delete, list and add items.
+
+        Example::
+
+            conversation = await client.conversations.create(metadata={"topic": "posters"})
+        """
+        from .conversations import AsyncConversations
+
+        return AsyncConversations(self._context(), self._execute)
 
     async def edit(
         self,
@@ -221,7 +334,9 @@ class AsyncFoundryClient(BaseFoundryClient):
         model: str | None = None,
         instructions: str | None = None,
         agent: str | AgentReference | AgentVersion | None = None,
-        via: Literal["auto", "previous_response_id", "input_image"] = "auto",
+        agent_endpoint: bool = False,
+        via: Literal["auto", "conversation", "previous_response_id", "input_image"] = "auto",
+        conversation: str | Conversation | None = None,
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
@@ -230,9 +345,10 @@ class AsyncFoundryClient(BaseFoundryClient):
     ) -> GenerationResult:
         """Edit an image, or continue from an earlier result; ``result.edited_via`` says how.
 
-        A stored earlier result is continued with ``previous_response_id`` (the service keeps the
-        context); otherwise its image is sent again as an input image. ``previous`` may also be any
-        image input (bytes, path, URL, ``FileId``, ``GeneratedImage``).
+        An earlier result that belongs to a conversation is continued there (``"conversation"``); a
+        stored one with ``previous_response_id`` (the service keeps the context); otherwise its image is
+        sent again as an input image. ``conversation`` puts the edit in that conversation. ``previous``
+        may also be any image input (bytes, path, URL, ``FileId``, ``GeneratedImage``).
 
         Example::
 
@@ -240,10 +356,10 @@ class AsyncFoundryClient(BaseFoundryClient):
             second = await client.edit(first, "make it winter")
             third = await client.edit(second, "add smoke from the chimney", mask="chimney-mask.png")
         """
-        from ..._core.inputs import plan_edit
+        from ..._core.conversations import plan_continue
         from ..disk import read_image_file
 
-        plan = plan_edit(previous, via=via, mask=mask, read_path=read_image_file)
+        plan = plan_continue(previous, via=via, conversation=conversation, mask=mask, read_path=read_image_file)
         images = [plan.image] if plan.image is not None else None
         result = await self.generate(
             prompt,
@@ -253,7 +369,9 @@ class AsyncFoundryClient(BaseFoundryClient):
             images=images,
             mask=mask,
             agent=agent,
+            agent_endpoint=agent_endpoint,
             previous_response_id=plan.previous_response_id,
+            conversation=plan.conversation,
             store=store,
             force_image=force_image,
             upload_images=upload_images,
@@ -272,7 +390,9 @@ class AsyncFoundryClient(BaseFoundryClient):
         images: Sequence[ImageInput] | None = None,
         mask: ImageInput | None = None,
         agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
         previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
@@ -295,17 +415,27 @@ class AsyncFoundryClient(BaseFoundryClient):
         from .stream import AsyncImageStream
 
         processor = self._stream_processor(on_partial_image)
+        route, checked, cid, store = self._call_state(
+            prompt,
+            agent=agent,
+            agent_endpoint=agent_endpoint,
+            previous_response_id=previous_response_id,
+            conversation=conversation,
+            background=False,
+            store=store,
+        )
 
         async def open_stream() -> httpx.Response:
             # Built on entering the block, like the request itself: uploads and agent lookups are I/O.
             request, resolved = await self._build(
-                prompt,
+                checked,
                 tool=tool,
                 model=model,
                 instructions=instructions,
                 images=images,
                 mask=mask,
                 agent=agent,
+                agent_endpoint=agent_endpoint,
                 previous_response_id=previous_response_id,
                 store=store,
                 force_image=force_image,
@@ -314,7 +444,8 @@ class AsyncFoundryClient(BaseFoundryClient):
                 extra_body=extra_body,
             )
             processor.requested_format = resolved.output_format
-            return await self._open_stream(self._api_call(request), timeout=timeout)
+            call = self._stateful_call(request, route, conversation=cid, background=False)
+            return await self._open_stream(call, timeout=timeout)
 
         return AsyncImageStream(open_stream, processor)
 
@@ -403,7 +534,7 @@ class AsyncFoundryClient(BaseFoundryClient):
                 # on a cross-origin redirect.
                 response = await self._http.send(http_request, stream=stream, follow_redirects=False)
             except httpx.HTTPError as exc:
-                raise map_transport_error(exc, call.method) from exc
+                raise map_transport_error(exc, call.method, idempotent=call.idempotent) from exc
             if not self._wants_reauth(response.status_code, auth_attempt):
                 return response
             await response.aclose()

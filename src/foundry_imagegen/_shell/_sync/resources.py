@@ -10,12 +10,13 @@ from __future__ import annotations
 import builtins
 import contextlib
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
 from ..._core import agents as core
+from ..._core.agent_endpoints import AgentEndpoint, build_set_endpoint, endpoint_param
 from ..._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject, _AgentList, _VersionList
 from ..._core.calls import ApiCall
 from ..._core.inputs import ImageInput, ResolvedImage
@@ -82,8 +83,12 @@ class Agents:
         instructions: str | None = None,
         description: str | None = None,
         metadata: Mapping[str, str] | None = None,
+        endpoint: bool = False,
     ) -> AgentVersion:
         """Create a new version of agent ``name`` (the agent too, if new) holding the image tool.
+
+        With ``endpoint=True`` the agent endpoint then sends all its traffic to the new version (as
+        azure-ai-projects' ``create_version_with_endpoint`` does), ready for ``agent_endpoint=True`` calls.
 
         Example::
 
@@ -98,7 +103,43 @@ class Agents:
             metadata=metadata,
         )
         self._context.agent_cache.forget(name)
-        return self._execute(call, _parser(AgentVersion))
+        version = self._execute(call, _parser(AgentVersion))
+        if endpoint:
+            self.set_endpoint(name, version.version)
+        return version
+
+    def set_endpoint(
+        self,
+        name: str,
+        version: str | Mapping[str, int] | AgentEndpoint,
+        *,
+        protocols: Sequence[str] = ("responses",),
+    ) -> Agent:
+        """Route the agent endpoint (``PATCH /agents/{name}``, a merge-patch of ``agent_endpoint``).
+
+        ``version`` is the version that gets all traffic, a split such as ``{"3": 90, "4": 10}``, or an
+        ``AgentEndpoint`` saved from ``get()`` to restore. ``protocols`` are served (image calls need
+        ``responses``).
+
+        Example::
+
+            agent = client.agents.set_endpoint("poster-artist", "3")
+            agent.agent_endpoint.versions  # {'3': 100}
+        """
+        call = build_set_endpoint(self._url(), name, endpoint_param(version, protocols=protocols))
+        self._context.agent_cache.forget(name)
+        return self._execute(call, _parser(Agent))
+
+    def remove_endpoint(self, name: str) -> Agent:
+        """Remove the agent endpoint (a merge-patch setting ``agent_endpoint`` to null).
+
+        Example::
+
+            client.agents.remove_endpoint("poster-artist")
+        """
+        call = build_set_endpoint(self._url(), name, None)
+        self._context.agent_cache.forget(name)
+        return self._execute(call, _parser(Agent))
 
     def get(self, name: str) -> Agent:
         """The agent with its latest version.
