@@ -173,3 +173,43 @@ class TestCalls:
         client = h.client(RESOURCE_ENDPOINT)
         with pytest.raises(ConfigurationError, match="Foundry project"):
             await h.run(client.generate, "a poster", agent="artist", agent_endpoint=True)
+
+
+class TestEphemeral:
+    async def test_an_existing_agents_endpoint_is_put_back(self, h):
+        h.mock.get(AGENT_URL).mock(return_value=httpx.Response(200, json=agent_json("1")))
+        h.mock.post(f"{AGENT_URL}/versions").mock(return_value=httpx.Response(200, json=version_json("5")))
+        patch = h.mock.patch(AGENT_URL).mock(return_value=httpx.Response(200, json=agent_json("5")))
+        delete = h.mock.delete(f"{AGENT_URL}/versions/5").mock(
+            return_value=httpx.Response(
+                200, json={"object": "agent.version.deleted", "name": "artist", "deleted": True}
+            )
+        )
+        client = h.client()
+
+        manager = client.agents.ephemeral("artist", endpoint=True)
+        if h.is_async:
+            async with manager as version:
+                assert version.version == "5"
+        else:
+            with manager as version:
+                assert version.version == "5"
+
+        routed = [json.loads(call.request.content)["agent_endpoint"] for call in patch.calls]
+        rules = [r["version_selector"]["version_selection_rules"][0]["agent_version"] for r in routed]
+        assert rules == ["5", "1"] and delete.called
+
+    async def test_a_new_named_agent_loses_the_endpoint_it_got(self, h):
+        h.mock.get(AGENT_URL).mock(return_value=httpx.Response(404, json={"error": {"message": "no", "code": "x"}}))
+        h.mock.post(f"{AGENT_URL}/versions").mock(return_value=httpx.Response(200, json=version_json("1")))
+        patch = h.mock.patch(AGENT_URL).mock(return_value=httpx.Response(200, json=agent_json("1")))
+        h.mock.delete(f"{AGENT_URL}/versions/1").mock(return_value=httpx.Response(200, json={"deleted": True}))
+        client = h.client()
+        manager = client.agents.ephemeral("artist", endpoint=True)
+        if h.is_async:
+            async with manager:
+                pass
+        else:
+            with manager:
+                pass
+        assert json.loads(patch.calls.last.request.content) == {"agent_endpoint": None}

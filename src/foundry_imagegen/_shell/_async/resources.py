@@ -20,6 +20,7 @@ from ..._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, 
 from ..._core.calls import ApiCall
 from ..._core.inputs import ImageInput, ResolvedImage
 from ..._core.tool import ImageGenerationTool
+from ...exceptions import NotFoundError
 from ..base import model_parser as _parser
 from ..disk import resolve_image
 
@@ -232,8 +233,12 @@ class AsyncAgents:
         tool: ImageGenerationTool | Mapping[str, Any] | None = None,
         instructions: str | None = None,
         description: str | None = None,
+        endpoint: bool = False,
     ) -> AsyncIterator[AgentVersion]:
         """A version that exists only inside the ``async with`` block: deleted on exit, also on error.
+
+        With ``endpoint=True`` the agent endpoint routes to it inside the block; an existing agent's
+        endpoint is put back as it was on exit (azure-ai-projects' sample does the same).
 
         Example::
 
@@ -241,12 +246,18 @@ class AsyncAgents:
                 (await client.generate("a poster", agent=agent)).save("poster.png")
         """
         fresh = name is None
+        saved = None
+        if endpoint and not fresh:
+            assert name is not None
+            with contextlib.suppress(NotFoundError):  # a new agent has no endpoint to put back
+                saved = (await self.get(name)).agent_endpoint
         version = await self.create_version(
             name or core.fresh_agent_name(secrets.token_hex(6)),
             model=model,
             tool=tool,
             instructions=instructions,
             description=description,
+            endpoint=endpoint,
         )
         try:
             yield version
@@ -254,7 +265,13 @@ class AsyncAgents:
             if fresh:
                 await self.delete(version.name)
             else:
-                await self.delete_version(version.name, version.version)
+                try:
+                    if saved is not None:
+                        await self.set_endpoint(version.name, saved)
+                    elif endpoint:
+                        await self.remove_endpoint(version.name)
+                finally:
+                    await self.delete_version(version.name, version.version)
 
 
 class AsyncFiles:

@@ -21,6 +21,7 @@ from ..._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, 
 from ..._core.calls import ApiCall
 from ..._core.inputs import ImageInput, ResolvedImage
 from ..._core.tool import ImageGenerationTool
+from ...exceptions import NotFoundError
 from ..base import model_parser as _parser
 from ..disk import resolve_image
 
@@ -233,8 +234,12 @@ class Agents:
         tool: ImageGenerationTool | Mapping[str, Any] | None = None,
         instructions: str | None = None,
         description: str | None = None,
+        endpoint: bool = False,
     ) -> Iterator[AgentVersion]:
         """A version that exists only inside the ``with`` block: deleted on exit, also on error.
+
+        With ``endpoint=True`` the agent endpoint routes to it inside the block; an existing agent's
+        endpoint is put back as it was on exit (azure-ai-projects' sample does the same).
 
         Example::
 
@@ -242,12 +247,18 @@ class Agents:
                 (client.generate("a poster", agent=agent)).save("poster.png")
         """
         fresh = name is None
+        saved = None
+        if endpoint and not fresh:
+            assert name is not None
+            with contextlib.suppress(NotFoundError):  # a new agent has no endpoint to put back
+                saved = (self.get(name)).agent_endpoint
         version = self.create_version(
             name or core.fresh_agent_name(secrets.token_hex(6)),
             model=model,
             tool=tool,
             instructions=instructions,
             description=description,
+            endpoint=endpoint,
         )
         try:
             yield version
@@ -255,7 +266,13 @@ class Agents:
             if fresh:
                 self.delete(version.name)
             else:
-                self.delete_version(version.name, version.version)
+                try:
+                    if saved is not None:
+                        self.set_endpoint(version.name, saved)
+                    elif endpoint:
+                        self.remove_endpoint(version.name)
+                finally:
+                    self.delete_version(version.name, version.version)
 
 
 class Files:
