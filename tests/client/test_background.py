@@ -14,6 +14,7 @@ from foundry_imagegen import (
     ConfigurationError,
     GenerationFailedError,
     GenerationInProgressError,
+    NoImageGeneratedError,
     NotFoundError,
     ServerError,
 )
@@ -185,3 +186,50 @@ class TestResultCancelStream:
         client = h.client()
         with pytest.raises(ConfigurationError, match="not a response id"):
             client.background("../../agents")
+
+
+class TestBytesKept:
+    async def test_a_start_that_already_finished_needs_no_poll(self, h):
+        h.mock.post(PROJECT_URL).mock(return_value=state("completed"))
+        client = h.client()
+        handle = await h.run(client.generate, "a map", background=True)
+        assert (await h.run(handle.wait)).image.data == PNG
+        assert h.waits == []
+
+    async def test_bytes_seen_once_survive_a_stored_copy_without_them(self, h):
+        h.mock.post(PROJECT_URL).mock(return_value=state("completed"))
+        h.mock.get(RESP_URL).mock(return_value=state("completed", result=None))
+        client = h.client()
+        handle = await h.run(client.generate, "a map", background=True)
+        await h.run(handle.poll)
+        assert handle.response.image_calls[0].result is None
+        assert (await h.run(handle.result)).image.data == PNG
+
+    async def test_a_stored_copy_without_bytes_is_read_from_the_event_stream(self, h):
+        final = make_png(16, 16)
+        stored = response_body([image_call(None, id="ig_s")], id="resp_bg", status="completed")
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            if request.url.params.get("stream") == "true":
+                assert "starting_after" not in request.url.params
+                headers = {"content-type": "text/event-stream"}
+                return httpx.Response(200, headers=headers, content=image_stream(final=final))
+            return httpx.Response(200, json=stored)
+
+        route = h.mock.get(RESP_URL).mock(side_effect=answer)
+        client = h.client()
+        assert (await h.run(client.background("resp_bg").wait)).image.data == final
+        assert route.call_count == 2
+
+    async def test_when_the_stream_is_gone_too_the_error_says_so(self, h):
+        stored = response_body([image_call(None)], id="resp_bg", status="completed")
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            if request.url.params.get("stream") == "true":
+                return httpx.Response(400, json={"error": {"message": "not created with stream", "code": "x"}})
+            return httpx.Response(200, json=stored)
+
+        h.mock.get(RESP_URL).mock(side_effect=answer)
+        client = h.client()
+        with pytest.raises(NoImageGeneratedError, match="result: null"):
+            await h.run(client.background("resp_bg").wait)

@@ -215,3 +215,12 @@ class TestAgentEndpoints:
     def test_agent_endpoints_need_a_project(self) -> None:
         with pytest.raises(ConfigurationError, match="Foundry projects"):
             agent_endpoint_route(resolve_endpoint("https://acme.openai.azure.com"), "artist")
+
+
+class TestBytes:
+    def test_images_in_and_lost_bytes(self) -> None:
+        with_bytes, without = response("completed", PNG_B64), response("completed", None)
+        known = core.images_in(with_bytes, request_id=None)
+        assert [image.id for image in known] == ["ig_0"]
+        assert core.lost_bytes(without, []) and not core.lost_bytes(without, known)
+        assert not core.lost_bytes(with_bytes, []) and not core.lost_bytes(response("in_progress"), [])

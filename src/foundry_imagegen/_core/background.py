@@ -39,7 +39,9 @@ __all__ = [
     "build_resume_stream",
     "build_retrieve",
     "finish",
+    "images_in",
     "images_seen",
+    "lost_bytes",
     "response_id",
     "retry_after_of",
 ]
@@ -235,6 +237,25 @@ def finish(response: Response, *, request_id: str | None, known: Sequence[Genera
             ),
         )
     return result_from_response(response, request_id=request_id, requested_format=None, require_image=True)
+
+
+def images_in(response: Response, *, request_id: str | None) -> list[GeneratedImage]:
+    """The final images ``response`` carries bytes for (kept, since a later stored copy may not)."""
+    from .parse import decode_image
+
+    return [
+        decode_image(call.id, call.result, size=call.size, revised_prompt=call.revised_prompt, request_id=request_id)
+        for call in response.image_calls
+        if call.result and call.status != "failed"
+    ]
+
+
+def lost_bytes(response: Response, known: Sequence[GeneratedImage]) -> bool:
+    """Whether ``response`` finished with images whose bytes neither it nor ``known`` holds."""
+    if response.status != "completed" or not response.image_calls:
+        return False
+    held = {image.id for image in known}
+    return all(not call.result and call.status != "failed" and call.id not in held for call in response.image_calls)
 
 
 def retry_after_of(headers: Mapping[str, str]) -> float | None:

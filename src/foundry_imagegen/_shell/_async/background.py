@@ -24,7 +24,7 @@ __all__ = ["AsyncBackgroundGeneration"]
 
 
 class AsyncBackgroundGeneration:
-    """A generation running on the service (async): ``generate(..., background=True)`` returns one at once.
+    """A generation running on the service: ``generate(..., background=True)`` returns one at once.
 
     Rebuild it anywhere from its id alone with ``client.background(response_id)``. ``wait()`` polls with
     backoff (a poll is a GET, so failed polls are simply made again); nothing here resends the start.
@@ -55,10 +55,20 @@ class AsyncBackgroundGeneration:
         self._open_stream = open_stream
         self._new_processor = new_processor
         self._sleep = sleep
-        self._response = response
+        self._response: Response | None = None
         self._request_id = request_id
         self._retry_after: float | None = None
         self._processors: list[StreamProcessor] = []
+        self._known: dict[str, GeneratedImage] = {}
+        self._resumed = False
+        if response is not None:
+            self._seen(response)
+
+    def _seen(self, response: Response) -> None:
+        # Bytes are kept as they arrive: a stored copy fetched later comes back with result: null.
+        self._response = response
+        for image in core.images_in(response, request_id=self._request_id):
+            self._known[image.id] = image
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self._id!r}, status={self.status!r})"
@@ -90,7 +100,7 @@ class AsyncBackgroundGeneration:
         response = parse_model(answer.status_code, answer.headers, answer.content, Response, now=time.time())
         self._retry_after = core.retry_after_of(answer.headers)
         self._request_id = request_id_of(answer.headers) or self._request_id
-        self._response = response
+        self._seen(response)
         return response
 
     async def poll(self) -> Response:
@@ -120,6 +130,8 @@ class AsyncBackgroundGeneration:
             raise ConfigurationError(
                 "on_progress is an async function, which wait() would never await. Fix: pass a plain function"
             )
+        if self.done:
+            return await self._finish()
         waiter = core.Waiter(self._id, timeout=timeout, now=time.monotonic())
         while True:
             try:
@@ -132,7 +144,7 @@ class AsyncBackgroundGeneration:
             if on_progress is not None:
                 on_progress(waiter.progress(time.monotonic(), pause))
             if pause is None:
-                return self._finish()
+                return await self._finish()
             await self._sleep(pause)
             waiter.slept(pause)
 
@@ -150,12 +162,22 @@ class AsyncBackgroundGeneration:
         """
         if not self.done:
             await self.poll()
-        return self._finish()
+        return await self._finish()
 
-    def _finish(self) -> GenerationResult:
+    def _images(self) -> list[GeneratedImage]:
+        return [*self._known.values(), *core.images_seen(self._processors)]
+
+    async def _finish(self) -> GenerationResult:
         assert self._response is not None
-        known = core.images_seen(self._processors)
-        return core.finish(self._response, request_id=self._request_id, known=known)
+        if core.lost_bytes(self._response, self._images()) and not self._resumed:
+            # The stored copy has no bytes: the event stream, if the service kept it, still does.
+            self._resumed = True
+            try:
+                async with self.stream() as stream:
+                    await stream.final()
+            except FoundryImageGenError:
+                pass  # finish() says what is missing and how to get it
+        return core.finish(self._response, request_id=self._request_id, known=self._images())
 
     async def cancel(self) -> Response:
         """Ask the service to stop (``POST /responses/{id}/cancel``, idempotent); returns the response.

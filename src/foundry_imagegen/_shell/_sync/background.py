@@ -25,7 +25,7 @@ __all__ = ["BackgroundGeneration"]
 
 
 class BackgroundGeneration:
-    """A generation running on the service (async): ``generate(..., background=True)`` returns one at once.
+    """A generation running on the service: ``generate(..., background=True)`` returns one at once.
 
     Rebuild it anywhere from its id alone with ``client.background(response_id)``. ``wait()`` polls with
     backoff (a poll is a GET, so failed polls are simply made again); nothing here resends the start.
@@ -56,10 +56,20 @@ class BackgroundGeneration:
         self._open_stream = open_stream
         self._new_processor = new_processor
         self._sleep = sleep
-        self._response = response
+        self._response: Response | None = None
         self._request_id = request_id
         self._retry_after: float | None = None
         self._processors: list[StreamProcessor] = []
+        self._known: dict[str, GeneratedImage] = {}
+        self._resumed = False
+        if response is not None:
+            self._seen(response)
+
+    def _seen(self, response: Response) -> None:
+        # Bytes are kept as they arrive: a stored copy fetched later comes back with result: null.
+        self._response = response
+        for image in core.images_in(response, request_id=self._request_id):
+            self._known[image.id] = image
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self._id!r}, status={self.status!r})"
@@ -91,7 +101,7 @@ class BackgroundGeneration:
         response = parse_model(answer.status_code, answer.headers, answer.content, Response, now=time.time())
         self._retry_after = core.retry_after_of(answer.headers)
         self._request_id = request_id_of(answer.headers) or self._request_id
-        self._response = response
+        self._seen(response)
         return response
 
     def poll(self) -> Response:
@@ -121,6 +131,8 @@ class BackgroundGeneration:
             raise ConfigurationError(
                 "on_progress is an async function, which wait() would never await. Fix: pass a plain function"
             )
+        if self.done:
+            return self._finish()
         waiter = core.Waiter(self._id, timeout=timeout, now=time.monotonic())
         while True:
             try:
@@ -153,10 +165,20 @@ class BackgroundGeneration:
             self.poll()
         return self._finish()
 
+    def _images(self) -> list[GeneratedImage]:
+        return [*self._known.values(), *core.images_seen(self._processors)]
+
     def _finish(self) -> GenerationResult:
         assert self._response is not None
-        known = core.images_seen(self._processors)
-        return core.finish(self._response, request_id=self._request_id, known=known)
+        if core.lost_bytes(self._response, self._images()) and not self._resumed:
+            # The stored copy has no bytes: the event stream, if the service kept it, still does.
+            self._resumed = True
+            try:
+                with self.stream() as stream:
+                    stream.final()
+            except FoundryImageGenError:
+                pass  # finish() says what is missing and how to get it
+        return core.finish(self._response, request_id=self._request_id, known=self._images())
 
     def cancel(self) -> Response:
         """Ask the service to stop (``POST /responses/{id}/cancel``, idempotent); returns the response.

@@ -26,7 +26,7 @@ ConversationItem = ImageGenerationCall | MessageItem | UnknownOutputItem
 
 
 class Conversations:
-    """Conversations of a Foundry project (async): the service keeps the turns, ``conversation=`` continues them.
+    """Conversations of a Foundry project: the service keeps the turns, ``conversation=`` continues them.
 
     Not available on a plain Azure OpenAI resource: calls there are refused before anything is sent.
 
