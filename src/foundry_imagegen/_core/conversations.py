@@ -120,9 +120,12 @@ def _plain(value: str) -> bool:
 
 def conversation_of(response: Response) -> str | None:
     """The conversation a response belongs to, as the service echoes it (``conversation: {id}``)."""
-    echoed = (response.model_extra or {}).get("conversation")
+    # A typed field if the model grows one, else the extra field the lenient model keeps.
+    echoed = getattr(response, "conversation", None) or (response.model_extra or {}).get("conversation")
     if isinstance(echoed, Mapping):
         echoed = echoed.get("id")
+    elif echoed is not None and not isinstance(echoed, str):
+        echoed = getattr(echoed, "id", None)
     return echoed if isinstance(echoed, str) and echoed else None
 
 

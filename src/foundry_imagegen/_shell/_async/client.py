@@ -210,6 +210,28 @@ class AsyncFoundryClient(BaseFoundryClient):
         background: Literal[True],
     ) -> AsyncBackgroundGeneration: ...
 
+    @overload
+    async def generate(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        images: Sequence[ImageInput] | None = None,
+        mask: ImageInput | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
+        previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
+        store: bool | None = None,
+        force_image: bool | None = None,
+        upload_images: bool = False,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
+        extra_body: Mapping[str, Any] | None = None,
+        background: bool = False,
+    ) -> GenerationResult | AsyncBackgroundGeneration: ...
+
     async def generate(
         self,
         prompt: InputLike,
