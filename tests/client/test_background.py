@@ -233,3 +233,50 @@ class TestBytesKept:
         client = h.client()
         with pytest.raises(NoImageGeneratedError, match="result: null"):
             await h.run(client.background("resp_bg").wait)
+
+
+class TestStreamedBackground:
+    async def test_a_cut_background_stream_is_resumed_after_its_last_event(self, h):
+        from foundry_imagegen import TruncatedStreamError
+
+        full = image_stream(final=make_png(16, 16))
+        cut = full[: full.index(b"event: response.output_item.done")]
+        start = h.mock.post(PROJECT_URL).mock(
+            return_value=httpx.Response(200, headers={"content-type": "text/event-stream"}, content=cut)
+        )
+
+        def resumed(request: httpx.Request) -> httpx.Response:
+            after = int(request.url.params["starting_after"])
+            assert request.url.params["stream"] == "true"
+            tail = full[full.index(b"event: response.output_item.done") :]
+            assert after == 7  # image_generation_call.completed, the last event before the cut
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=tail)
+
+        h.mock.get(PROJECT_URL + "/resp_s").mock(side_effect=resumed)
+        client = h.client()
+
+        stream = client.stream("a map", background=True)
+        with pytest.raises(TruncatedStreamError):
+            if h.is_async:
+                async with stream:
+                    await stream.final()
+            else:
+                with stream:
+                    stream.final()
+        body = json.loads(start.calls.last.request.content)
+        assert body["background"] is True and body["store"] is True and body["stream"] is True
+        assert (stream.response_id, stream.last_sequence_number) == ("resp_s", 7)
+
+        again = client.background(stream.response_id).stream(starting_after=stream.last_sequence_number)
+        if h.is_async:
+            async with again:
+                result = await again.final()
+        else:
+            with again:
+                result = again.final()
+        assert result.image.data == make_png(16, 16)
+
+    async def test_store_false_is_refused_for_a_background_stream_too(self, h):
+        client = h.client()
+        with pytest.raises(ConfigurationError, match="store=False"):
+            client.stream("a map", background=True, store=False)

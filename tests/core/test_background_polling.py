@@ -224,3 +224,14 @@ class TestBytes:
         assert [image.id for image in known] == ["ig_0"]
         assert core.lost_bytes(without, []) and not core.lost_bytes(without, known)
         assert not core.lost_bytes(with_bytes, []) and not core.lost_bytes(response("in_progress"), [])
+
+
+def test_the_stream_processor_remembers_what_resuming_needs() -> None:
+    from foundry_imagegen import StreamProcessor
+    from testkit import image_stream
+
+    processor = StreamProcessor()
+    assert (processor.response_id, processor.last_sequence_number) == (None, None)
+    body = image_stream(partials=1)
+    processor.feed(body[: body.index(b"event: response.image_generation_call.partial_image")])
+    assert (processor.response_id, processor.last_sequence_number) == ("resp_s", 4)

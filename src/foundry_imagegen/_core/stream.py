@@ -92,6 +92,9 @@ class StreamProcessor:
         self._terminal = False
         self.events_seen = 0
         self.partials_seen = 0
+        #: The response id and the last event's sequence number: what resuming a background stream needs.
+        self.response_id: str | None = None
+        self.last_sequence_number: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -227,6 +230,11 @@ class StreamProcessor:
         return event
 
     def _apply(self, event: StreamEvent) -> None:
+        if event.sequence_number is not None:
+            self.last_sequence_number = event.sequence_number
+        carried = getattr(event, "response", None)
+        if isinstance(carried, Response) and carried.id:
+            self.response_id = carried.id
         if isinstance(event, PartialImageEvent):
             self.partials_seen += 1
             image = decode_image(

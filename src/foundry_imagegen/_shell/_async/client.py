@@ -421,12 +421,15 @@ class AsyncFoundryClient(BaseFoundryClient):
         timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
         extra_body: Mapping[str, Any] | None = None,
         on_partial_image: Callable[[GeneratedImage], None] | None = None,
+        background: bool = False,
     ) -> AsyncImageStream:
         """Stream a generation: partial images as they render, then the final image.
 
         Returns a context manager; the request is built and sent on entering it. With ``partial_images`` unset on
         the tool, one partial is asked for (the service refuses streams with zero). ``on_partial_image``
-        is called with each partial ``GeneratedImage`` as it arrives. Other arguments as ``generate``.
+        is called with each partial ``GeneratedImage`` as it arrives. With ``background=True`` the generation
+        goes on when the connection breaks; resume with ``client.background(stream.response_id)
+        .stream(starting_after=stream.last_sequence_number)``. Other arguments as ``generate``.
 
         Example::
 
@@ -443,7 +446,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             agent_endpoint=agent_endpoint,
             previous_response_id=previous_response_id,
             conversation=conversation,
-            background=False,
+            background=background,
             store=store,
         )
 
@@ -466,7 +469,7 @@ class AsyncFoundryClient(BaseFoundryClient):
                 extra_body=extra_body,
             )
             processor.requested_format = resolved.output_format
-            call = self._stateful_call(request, route, conversation=cid, background=False)
+            call = self._stateful_call(request, route, conversation=cid, background=background)
             return await self._open_stream(call, timeout=timeout)
 
         return AsyncImageStream(open_stream, processor)
