@@ -69,7 +69,18 @@ def _classes_in(hint: object) -> set[type]:
 
 
 #: Made by the client (``client.agents``, ``client.stream()``), never by users: their constructors are internal.
-MADE_BY_THE_CLIENT = {"Agents", "AsyncAgents", "Files", "AsyncFiles", "ImageStream", "AsyncImageStream"}
+MADE_BY_THE_CLIENT = {
+    "Agents",
+    "AsyncAgents",
+    "Files",
+    "AsyncFiles",
+    "ImageStream",
+    "AsyncImageStream",
+    "Conversations",
+    "AsyncConversations",
+    "BackgroundGeneration",
+    "AsyncBackgroundGeneration",
+}
 
 
 def _public_callables() -> list[tuple[str, object]]:

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._core.agent_endpoints import AgentEndpoint
     from ._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject
+    from ._core.background import PollProgress
     from ._core.calls import CLIENT_DEFAULT, ClientDefault, ResponsesRequest, ToolChoice
     from ._core.catalog import (
         DisputedRuleWarning,
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
         UnknownModelWarning,
     )
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
+    from ._core.conversations import MAX_REQUEST_BYTES, Conversation, ConversationDeletion
     from ._core.inputs import FileId, ImageInput, MaskWarning, ResolvedImage
     from ._core.results import (
         GeneratedImage,
@@ -39,10 +42,14 @@ if TYPE_CHECKING:
     from ._core.retry import RetryPolicy
     from ._core.stream import IncompleteStreamWarning, StreamProcessor
     from ._core.tool import ImageGenerationTool, InputImageMask, SvgOptions, SvgReasoning, ToolConfigWarning
+    from ._shell._async.background import AsyncBackgroundGeneration
     from ._shell._async.client import AsyncFoundryClient
+    from ._shell._async.conversations import AsyncConversations
     from ._shell._async.resources import AsyncAgents, AsyncFiles
     from ._shell._async.stream import AsyncImageStream
+    from ._shell._sync.background import BackgroundGeneration
     from ._shell._sync.client import FoundryClient
+    from ._shell._sync.conversations import Conversations
     from ._shell._sync.resources import Agents, Files
     from ._shell._sync.stream import ImageStream
     from .exceptions import (
@@ -56,6 +63,7 @@ if TYPE_CHECKING:
         DeploymentNotFoundError,
         FoundryImageGenError,
         GenerationFailedError,
+        GenerationInProgressError,
         ImageDeploymentError,
         ImageSaveError,
         InvalidResponseError,
@@ -76,23 +84,31 @@ __all__ = [
     "DEFAULT_SCOPE",
     "DEFAULT_TIMEOUT",
     "IMAGE_DEPLOYMENT_HEADER",
+    "MAX_REQUEST_BYTES",
     "APIConnectionError",
     "APITimeoutError",
     "Agent",
     "AgentDeletion",
+    "AgentEndpoint",
     "AgentReference",
     "AgentVersion",
     "Agents",
     "AsyncAgents",
+    "AsyncBackgroundGeneration",
+    "AsyncConversations",
     "AsyncFiles",
     "AsyncFoundryClient",
     "AsyncImageStream",
     "AuthenticationError",
+    "BackgroundGeneration",
     "BadRequestError",
     "ClientClosedError",
     "ClientDefault",
     "ConfigurationError",
     "ContentFilterError",
+    "Conversation",
+    "ConversationDeletion",
+    "Conversations",
     "DeploymentNotFoundError",
     "DisputedRuleWarning",
     "FileId",
@@ -102,6 +118,7 @@ __all__ = [
     "FoundryImageGenError",
     "GeneratedImage",
     "GenerationFailedError",
+    "GenerationInProgressError",
     "GenerationResult",
     "ImageDeploymentError",
     "ImageFormatWarning",
@@ -123,6 +140,7 @@ __all__ = [
     "NoImageGeneratedError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PollProgress",
     "RateLimitError",
     "ResolvedImage",
     "Response",
@@ -161,6 +179,16 @@ _LAZY: dict[str, str] = {
     "ClientDefault": "._core.calls",
     "Agent": "._core.agents",
     "AgentDeletion": "._core.agents",
+    "AgentEndpoint": "._core.agent_endpoints",
+    "PollProgress": "._core.background",
+    "MAX_REQUEST_BYTES": "._core.conversations",
+    "Conversation": "._core.conversations",
+    "ConversationDeletion": "._core.conversations",
+    "AsyncBackgroundGeneration": "._shell._async.background",
+    "BackgroundGeneration": "._shell._sync.background",
+    "AsyncConversations": "._shell._async.conversations",
+    "Conversations": "._shell._sync.conversations",
+    "GenerationInProgressError": ".exceptions",
     "AgentReference": "._core.agents",
     "AgentVersion": "._core.agents",
     "FileObject": "._core.agents",

@@ -24,6 +24,7 @@
     │       └── ResponseTooLargeError          a body or stream event passed a size limit
     ├── ClientClosedError (also RuntimeError)  the client was used after close()
     ├── ImageSaveError (also OSError)          a received image could not be written (``.image`` keeps it)
+    ├── GenerationInProgressError              a background generation has not finished (yet)
     └── StreamError                            the event stream could not be read to its end
         └── TruncatedStreamError               it ended before its terminal event
 
@@ -48,6 +49,7 @@ __all__ = [
     "DeploymentNotFoundError",
     "FoundryImageGenError",
     "GenerationFailedError",
+    "GenerationInProgressError",
     "ImageDeploymentError",
     "ImageSaveError",
     "InvalidResponseError",
@@ -466,3 +468,20 @@ class TruncatedStreamError(StreamError):
     def __init__(self, message: str, *, events_seen: int = 0) -> None:
         super().__init__(message)
         self.events_seen = events_seen
+
+
+class GenerationInProgressError(FoundryImageGenError):
+    """A background generation has not finished yet: ``result()`` found it running, or ``wait()`` ran out of time.
+
+    Nothing is lost: the generation keeps running on the service; wait again, or rebuild the handle
+    elsewhere with ``client.background(exc.response_id)``.
+
+    Example::
+
+        except GenerationInProgressError as exc: print(exc.response_id, exc.status)
+    """
+
+    def __init__(self, message: str, *, response_id: str, status: str | None) -> None:
+        super().__init__(message)
+        self.response_id = response_id
+        self.status = status

@@ -8,7 +8,6 @@ import os
 import pytest
 
 from foundry_imagegen import GeneratedImage, ImageSaveError
-from foundry_imagegen._shell import disk
 from tests.testkit import make_png
 
 

@@ -13,6 +13,7 @@ from ..exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from .inputs import ResolvedImage
+from .agent_endpoints import AgentEndpoint
 from .calls import ApiCall
 from .request import agent_reference_param
 from .tool import ImageGenerationTool
@@ -21,6 +22,7 @@ __all__ = [
     "AGENTS_API_VERSION",
     "Agent",
     "AgentDeletion",
+    "AgentEndpoint",
     "AgentReference",
     "AgentVersion",
     "FileObject",
@@ -107,7 +109,7 @@ class AgentVersion(_Lenient):
 
 
 class Agent(_Lenient):
-    """An agent and its latest version.
+    """An agent and its latest version, with its agent endpoint when it has one.
 
     Example::
 
@@ -118,6 +120,11 @@ class Agent(_Lenient):
     id: str | None = None
     name: str
     versions: dict[str, AgentVersion] = {}
+    #: ``enabled`` or ``disabled``; a disabled agent's endpoint rejects every request.
+    state: str | None = None
+    configuration_state: str | None = None
+    state_source: str | None = None
+    agent_endpoint: AgentEndpoint | None = None
 
     @property
     def latest(self) -> AgentVersion | None:

@@ -69,3 +69,5 @@ class ApiCall:
     files: Mapping[str, tuple[str, bytes, str]] | None = None
     data: Mapping[str, str] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: Safe to send again after it may have reached the service (GET and DELETE always are).
+    idempotent: bool = False

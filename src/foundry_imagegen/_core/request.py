@@ -31,6 +31,8 @@ _RESERVED = frozenset(
         "stream",
         "agent",
         "agent_reference",
+        "conversation",
+        "background",
     }
 )
 
@@ -236,10 +238,11 @@ def _agent_request(
     extra_body: Mapping[str, Any] | None,
 ) -> ResponsesRequest:
     check_agent_tool(tool, has_mask=tool.input_image_mask is not None)
-    if agent_field not in ("agent_reference", "agent"):
+    if agent_field not in ("agent_reference", "agent", ""):
         raise ConfigurationError(f"agent_field={agent_field!r}. Fix: 'agent_reference' or 'agent'")
     return _request(
-        {agent_field: agent_reference_param(agent)},
+        # "" is an agent endpoint call: its URL names the agent, the body does not.
+        {agent_field: agent_reference_param(agent)} if agent_field else {},
         input,
         headers,
         tools=None,

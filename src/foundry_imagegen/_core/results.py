@@ -461,7 +461,7 @@ class GenerationResult:
     response: Response
     images: Sequence[GeneratedImage]
     request_id: str | None = None
-    #: For ``edit``: ``"previous_response_id"`` or ``"input_image"``, the way the edit continued.
+    #: For ``edit``: ``"conversation"``, ``"previous_response_id"`` or ``"input_image"``, the way it continued.
     edited_via: str | None = None
 
     def __repr__(self) -> str:
@@ -474,6 +474,13 @@ class GenerationResult:
     def id(self) -> str:
         """The response id (``resp_...``), usable as ``previous_response_id``."""
         return self.response.id
+
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation (``conv_...``) this result belongs to, if any: ``edit`` continues it there."""
+        from .conversations import conversation_of
+
+        return conversation_of(self.response)
 
     @property
     def image(self) -> GeneratedImage:

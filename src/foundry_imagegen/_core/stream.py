@@ -130,6 +130,9 @@ class StreamProcessor:
         self._terminal = False
         self.events_seen = 0
         self.partials_seen = 0
+        #: The response id and the last event's sequence number: what resuming a background stream needs.
+        self.response_id: str | None = None
+        self.last_sequence_number: int | None = None
         #: How many partial images the request asked for (None: unknown, so the service's maximum).
         self.partials_asked: int | None = None
         #: Partial images refused: past the number asked for, a repeated index, or an index out of range.
@@ -215,6 +218,10 @@ class StreamProcessor:
         self._ready.clear()
         return images
 
+    def final_images(self) -> list[GeneratedImage]:
+        """The final images decoded so far (no partials), without ending anything."""
+        return list(self._finals.values())
+
     def result(self, *, require_image: bool = True) -> GenerationResult:
         """The final result; raises ``TruncatedStreamError`` if the stream ended before any final image.
 
@@ -288,6 +295,11 @@ class StreamProcessor:
         return event
 
     def _apply(self, event: StreamEvent) -> None:
+        if event.sequence_number is not None:
+            self.last_sequence_number = event.sequence_number
+        carried = getattr(event, "response", None)
+        if isinstance(carried, Response) and carried.id:
+            self.response_id = carried.id
         if isinstance(event, PartialImageEvent):
             self.partials_seen += 1
             if not self._accept_partial(event):

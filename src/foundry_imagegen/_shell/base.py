@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -20,10 +21,6 @@ from .._core.calls import CLIENT_DEFAULT, ApiCall, ClientDefault, InputLike, Res
 from .._core.config import EndpointInfo, Secret, TokenCache, resolve_endpoint
 from .._core.constants import (
     DEFAULT_DEADLINE,
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_EVENT_BYTES,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_SCOPE,
     DEFAULT_TIMEOUT,
 )
@@ -46,7 +43,8 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from .._core.inputs import ImageInput, ResolvedImage
-    from .._core.results import GeneratedImage, GenerationResult
+    from .._core.results import GeneratedImage, GenerationResult, Response
+    from .._core.routes import Route
     from .._core.stream import StreamProcessor
 
 log = logging.getLogger("foundry_imagegen")
@@ -142,12 +140,15 @@ def credential_errors() -> Iterator[None]:
 _IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE"})
 
 
-def map_transport_error(exc: httpx.HTTPError, method: str, *, after_error_answer: bool = False) -> APIConnectionError:
+def map_transport_error(
+    exc: httpx.HTTPError, method: str, *, after_error_answer: bool = False, idempotent: bool = False
+) -> APIConnectionError:
     """The typed error for an httpx transport failure (the one place they are translated).
 
     Only a failure before anything was sent (connect, pool) is safe to resend for any method. Once a
     POST may have reached the service, a generation may be running and billed, or an agent version or
-    file created, so it is not resent; GET and DELETE are.
+    file created, so it is not resent; GET and DELETE are, and so is a call marked ``idempotent`` (a
+    background cancel, a merge-patch).
 
     One exception, ``after_error_answer``: a retry sent right after the service answered with an error
     (a 429 with ``Retry-After: 0``, say) goes out on the keep-alive connection that answer came on, which
@@ -156,7 +157,7 @@ def map_transport_error(exc: httpx.HTTPError, method: str, *, after_error_answer
     """
     stale_keep_alive = after_error_answer and isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError))
     nothing_sent = stale_keep_alive or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-    retryable = nothing_sent or method.upper() in _IDEMPOTENT
+    retryable = nothing_sent or idempotent or method.upper() in _IDEMPOTENT
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         return APITimeoutError(f"could not connect in time: {exc}", retryable=True)
     if isinstance(exc, httpx.TimeoutException):
@@ -172,6 +173,7 @@ class ResourceContext:
     project_url: Callable[[str], str]
     defaults: CallDefaults
     agent_cache: AgentCache
+    endpoint: EndpointInfo | None = None
 
 
 M = TypeVar("M", bound="BaseModel")
@@ -215,24 +217,25 @@ class BaseFoundryClient:
 
     _is_async = False
 
+    # No defaults here: the public clients own them, so each is written once, where users read it.
     def __init__(
         self,
         endpoint: str,
         *,
-        credential: Any = None,
-        api_key: str | None = None,
-        model: str | None = None,
-        image_deployment: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT,
-        scope: str = DEFAULT_SCOPE,
-        agent_field: Literal["agent_reference", "agent"] = "agent_reference",
-        deployment_models: Mapping[str, str] | None = None,
-        today: Callable[[], date] | None = None,
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
-        deadline: float | None = DEFAULT_DEADLINE,
+        credential: Any,
+        api_key: str | None,
+        model: str | None,
+        image_deployment: str | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        max_retry_wait: float,
+        scope: str,
+        agent_field: Literal["agent_reference", "agent"],
+        deployment_models: Mapping[str, str] | None,
+        today: Callable[[], date] | None,
+        max_body_bytes: int,
+        max_event_bytes: int,
+        deadline: float | None,
     ) -> None:
         self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
@@ -433,15 +436,19 @@ class BaseFoundryClient:
         images: Sequence[ImageInput] | None,
         mask: ImageInput | None,
         agent: object,
+        agent_endpoint: bool = False,
         **kwargs: Any,
     ) -> Generator[Step, Any, tuple[ResponsesRequest, ImageGenerationTool]]:
         """The core's flow for one call, after the local reads and checks every call makes first."""
         resolved_images, resolved_mask = self._resolve_inputs(images, mask)
         if agent is not None:
             self._project_url("agent=")
+        defaults = self._defaults
+        if agent_endpoint:
+            defaults = dataclasses.replace(defaults, agent_field="")  # the URL names the agent, not the body
         return build_flow(
             prompt,
-            self._defaults,
+            defaults,
             self._agent_cache,
             images=resolved_images,
             mask=resolved_mask,
@@ -455,12 +462,59 @@ class BaseFoundryClient:
             project_url=self._project_url,
             defaults=self._defaults,
             agent_cache=self._agent_cache,
+            endpoint=self._endpoint,
         )
 
-    def _api_call(self, request: ResponsesRequest) -> ApiCall:
+    def _api_call(self, request: ResponsesRequest, route: Route | None = None) -> ApiCall:
+        if route is not None:
+            return route.call(request.method, request.path, json=request.json, headers=request.headers)
         return ApiCall(
             request.method, self._endpoint.base_url + request.path, json=request.json, headers=request.headers
         )
+
+    def _route(self, agent: object = None, agent_endpoint: bool | str = False) -> Route:
+        """Where Responses calls go: the client's base, or the agent endpoint of ``agent``."""
+        from .._core.routes import agent_endpoint_route, default_route, endpoint_agent_name
+
+        if isinstance(agent_endpoint, str):
+            return agent_endpoint_route(self._endpoint, agent_endpoint)
+        if not isinstance(agent_endpoint, bool):
+            raise ConfigurationError(f"agent_endpoint={agent_endpoint!r}. Fix: True or False")
+        if not agent_endpoint:
+            return default_route(self._endpoint)
+        return agent_endpoint_route(self._endpoint, endpoint_agent_name(agent))
+
+    def _call_state(
+        self,
+        prompt: InputLike,
+        *,
+        agent: object,
+        agent_endpoint: bool,
+        previous_response_id: str | None,
+        conversation: object,
+        background: bool,
+        store: bool | None,
+    ) -> tuple[Route, InputLike, str | None, bool | None]:
+        """Every check of a call's state, before any I/O: its route, input, conversation id and ``store``."""
+        from .._core.conversations import check_state, replay_input
+
+        route = self._route(agent, agent_endpoint)
+        cid, store = check_state(
+            previous_response_id=previous_response_id,
+            conversation=conversation,
+            background=background,
+            store=store,
+            route=route,
+        )
+        served_by = "conversation" if cid else "previous_response_id" if previous_response_id else None
+        return route, replay_input(prompt, served_by=served_by), cid, store
+
+    def _stateful_call(
+        self, request: ResponsesRequest, route: Route, *, conversation: str | None, background: bool
+    ) -> ApiCall:
+        from .._core.conversations import with_state
+
+        return self._api_call(with_state(request, conversation=conversation, background=background), route)
 
     def _auth_headers(self, token: str | None) -> dict[str, str]:
         if self._auth_kind == "api-key":
@@ -530,8 +584,11 @@ class BaseFoundryClient:
             )
         content = None
         if call.json is not None:
-            headers["Content-Type"] = "application/json"
+            from .._core.conversations import check_request_size
+
+            headers.setdefault("Content-Type", "application/json")
             content = json.dumps(call.json, separators=(",", ":"), ensure_ascii=False).encode()
+            check_request_size(len(content))
         return httpx.Request(
             call.method, call.url, params=call.params, headers=headers, content=content, extensions=extensions
         )
@@ -550,6 +607,14 @@ class BaseFoundryClient:
             self._tokens.invalidate()
             return True
         return False
+
+    def _started(self, response: httpx.Response) -> Response:
+        """The answer to a background start: the response as queued (its status is not an error yet)."""
+        from .._core.parse import parse_model
+        from .._core.results import Response
+
+        log.info("%s %s -> %d", response.request.method, response.request.url, response.status_code)
+        return parse_model(response.status_code, response.headers, response.content, Response, now=time.time())
 
     def _stream_processor(self, on_partial_image: Callable[[GeneratedImage], None] | None) -> StreamProcessor:
         import inspect  # deferred, as in _check_auth

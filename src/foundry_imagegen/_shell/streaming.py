@@ -63,6 +63,17 @@ class StreamBase:
         return self._processor.partials_seen
 
     @property
+    def response_id(self) -> str | None:
+        """The response id (``resp_...``), once the first event has told it."""
+        return self._processor.response_id
+
+    @property
+    def last_sequence_number(self) -> int | None:
+        """The ``sequence_number`` of the last event read: resume after it with
+        ``client.background(stream.response_id).stream(starting_after=stream.last_sequence_number)``."""
+        return self._processor.last_sequence_number
+
+    @property
     def request_id(self) -> str | None:
         """The service's request id, once the stream is open."""
         return self._processor.request_id

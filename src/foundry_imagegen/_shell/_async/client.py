@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
 
@@ -23,9 +23,11 @@ from ..._core.constants import (
     DEFAULT_SCOPE,
     DEFAULT_TIMEOUT,
 )
+from ..._core.conversations import result_with
 from ..._core.deadline import Deadline
 from ..._core.flows import LookupAgent
 from ..._core.limits import BodyBuffer
+from ..._core.parse import request_id_of
 from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError, ServiceError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
@@ -37,9 +39,13 @@ if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
 
     from ..._core.agents import AgentReference, AgentVersion
+    from ..._core.conversations import Conversation
     from ..._core.inputs import ImageInput
     from ..._core.results import GeneratedImage, GenerationResult
+    from ..._core.routes import Route
     from ..._core.stream import StreamProcessor
+    from .background import AsyncBackgroundGeneration
+    from .conversations import AsyncConversations
     from .resources import AsyncAgents, AsyncFiles
     from .stream import AsyncImageStream
 
@@ -239,6 +245,7 @@ class AsyncFoundryClient(BaseFoundryClient):
 
         return AsyncFiles(self._context(), self._execute)
 
+    @overload
     async def generate(
         self,
         prompt: InputLike,
@@ -249,20 +256,92 @@ class AsyncFoundryClient(BaseFoundryClient):
         images: Sequence[ImageInput] | None = None,
         mask: ImageInput | None = None,
         agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
         previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
         timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> GenerationResult:
+        background: Literal[False] = False,
+    ) -> GenerationResult: ...
+
+    @overload
+    async def generate(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        images: Sequence[ImageInput] | None = None,
+        mask: ImageInput | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
+        previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
+        store: bool | None = None,
+        force_image: bool | None = None,
+        upload_images: bool = False,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
+        extra_body: Mapping[str, Any] | None = None,
+        background: Literal[True],
+    ) -> AsyncBackgroundGeneration: ...
+
+    @overload
+    async def generate(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        images: Sequence[ImageInput] | None = None,
+        mask: ImageInput | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
+        previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
+        store: bool | None = None,
+        force_image: bool | None = None,
+        upload_images: bool = False,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
+        extra_body: Mapping[str, Any] | None = None,
+        background: bool = False,
+    ) -> GenerationResult | AsyncBackgroundGeneration: ...
+
+    async def generate(
+        self,
+        prompt: InputLike,
+        *,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        images: Sequence[ImageInput] | None = None,
+        mask: ImageInput | None = None,
+        agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
+        previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
+        store: bool | None = None,
+        force_image: bool | None = None,
+        upload_images: bool = False,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
+        extra_body: Mapping[str, Any] | None = None,
+        background: bool = False,
+    ) -> GenerationResult | AsyncBackgroundGeneration:
         """Ask for an image and return it decoded; raises instead of returning an empty result.
 
         ``images`` are input images (bytes, paths, URLs, ``FileId``s or earlier ``GeneratedImage``s),
         sent inline or, with ``upload_images=True``, through the Files API; ``mask`` marks where to edit
-        the first one. ``agent`` names a stored agent instead of ``model``. ``force_image`` (default: on
-        for direct calls) sends ``tool_choice={"type": "image_generation"}``. ``timeout`` (default: the
-        client's) bounds each attempt; ``None`` there means no limit.
+        the first one. ``agent`` names a stored agent instead of ``model``; ``agent_endpoint=True`` calls it
+        through its own agent endpoint instead of naming it in the body (``agent_reference``).
+        ``conversation`` continues a conversation (not with ``previous_response_id``). ``force_image``
+        (default: on for direct calls) sends ``tool_choice={"type": "image_generation"}``. ``timeout``
+        (default: the client's) bounds each attempt; ``None`` there means no limit. ``background=True``
+        returns an ``AsyncBackgroundGeneration`` as soon as the service has queued the work (``store`` must
+        not be False).
 
         Args:
             prompt: The text to draw, or Responses input items (message dicts) as the wire wants them.
@@ -272,13 +351,16 @@ class AsyncFoundryClient(BaseFoundryClient):
             images: Input images: bytes, paths, URLs, ``FileId``s or earlier ``GeneratedImage``s.
             mask: A PNG whose transparent pixels mark where the first input image may change.
             agent: A stored agent (name, ``AgentReference`` or ``AgentVersion``) instead of ``model``.
+            agent_endpoint: Call the agent through its own agent endpoint instead of ``agent_reference``.
             previous_response_id: Continue from a stored response.
+            conversation: A conversation (id or ``Conversation``) to continue; its items come first.
             store: Whether the service keeps the response (needed to continue from it later).
             force_image: Send ``tool_choice={"type": "image_generation"}`` (default: on for direct calls,
                 off with an agent).
             upload_images: Send local input images through the Files API instead of inline.
             timeout: Bounds each attempt (default: the client's setting; ``None``: no limit).
             extra_body: Further body fields, sent as given (the SDK's own keys are refused).
+            background: Return a handle at once instead of waiting (``wait()``, ``result()``, ``cancel()``).
 
         Returns:
             The decoded result: ``.image``, ``.images``, ``.text``, ``.revised_prompt``, ``.request_id``.
@@ -294,6 +376,15 @@ class AsyncFoundryClient(BaseFoundryClient):
             result = await client.generate("a koi pond, ukiyo-e", tool=ImageGenerationTool(quality="low"))
             result.save("koi.png")
         """
+        route, prompt, cid, store = self._call_state(
+            prompt,
+            agent=agent,
+            agent_endpoint=agent_endpoint,
+            previous_response_id=previous_response_id,
+            conversation=conversation,
+            background=background,
+            store=store,
+        )
         request, resolved = await self._build(
             prompt,
             tool=tool,
@@ -302,6 +393,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             images=images,
             mask=mask,
             agent=agent,
+            agent_endpoint=agent_endpoint,
             previous_response_id=previous_response_id,
             store=store,
             force_image=force_image,
@@ -309,11 +401,60 @@ class AsyncFoundryClient(BaseFoundryClient):
             stream=False,
             extra_body=extra_body,
         )
-        return await self._execute(
-            self._api_call(request),
+        call = self._stateful_call(request, route, conversation=cid, background=background)
+        if background:
+            return await self._execute(call, lambda response: self._handle(route, response), timeout=timeout)
+        result = await self._execute(
+            call,
             lambda response: self._finish(response, require_image=True, requested_format=resolved.output_format),
             timeout=timeout,
         )
+        return result_with(result, conversation=cid)
+
+    def background(self, response_id: str, *, agent_endpoint: str | None = None) -> AsyncBackgroundGeneration:
+        """The handle of a background generation from its id alone (no request is made here).
+
+        Another process can finish what one started: ``wait()``, ``result()``, ``cancel()``, ``stream()``.
+
+        Args:
+            response_id: The ``resp_...`` id the start returned.
+            agent_endpoint: The agent whose endpoint started it, if one did.
+
+        Example::
+
+            result = await client.background("resp_68a1...").wait(timeout=600)
+        """
+        route = self._route(None, agent_endpoint) if agent_endpoint is not None else self._route()
+        return self._handle(route, None, response_id=response_id)
+
+    def _handle(
+        self, route: Route, answer: httpx.Response | None, *, response_id: str | None = None
+    ) -> AsyncBackgroundGeneration:
+        from .background import AsyncBackgroundGeneration
+
+        response = self._started(answer) if answer is not None else None
+        return AsyncBackgroundGeneration(
+            response.id if response is not None else response_id or "",
+            route=route,
+            execute=self._execute,
+            open_stream=lambda call: self._open_stream(call, timeout=CLIENT_DEFAULT),
+            new_processor=self._stream_processor,
+            sleep=self._sleep,
+            response=response,
+            request_id=request_id_of(answer.headers) if answer is not None else None,
+        )
+
+    @property
+    def conversations(self) -> AsyncConversations:
+        """Conversations of the Foundry project: create, get, update, delete, list and add items.
+
+        Example::
+
+            conversation = await client.conversations.create(metadata={"topic": "posters"})
+        """
+        from .conversations import AsyncConversations
+
+        return AsyncConversations(self._context(), self._execute)
 
     async def edit(
         self,
@@ -325,7 +466,9 @@ class AsyncFoundryClient(BaseFoundryClient):
         model: str | None = None,
         instructions: str | None = None,
         agent: str | AgentReference | AgentVersion | None = None,
-        via: Literal["auto", "previous_response_id", "input_image"] = "auto",
+        agent_endpoint: bool = False,
+        via: Literal["auto", "conversation", "previous_response_id", "input_image"] = "auto",
+        conversation: str | Conversation | None = None,
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
@@ -334,19 +477,22 @@ class AsyncFoundryClient(BaseFoundryClient):
     ) -> GenerationResult:
         """Edit an image, or continue from an earlier result; ``result.edited_via`` says how.
 
-        A stored earlier result is continued with ``previous_response_id`` (the service keeps the
-        context); otherwise its image is sent again as an input image. ``previous`` may also be any
-        image input (bytes, path, URL, ``FileId``, ``GeneratedImage``).
+        An earlier result that belongs to a conversation is continued there (``"conversation"``); a
+        stored one with ``previous_response_id`` (the service keeps the context); otherwise its image is
+        sent again as an input image. ``conversation`` puts the edit in that conversation. ``previous``
+        may also be any image input (bytes, path, URL, ``FileId``, ``GeneratedImage``).
 
         Args:
             previous: The result or image to edit.
             prompt: What to change.
             mask: A PNG whose transparent pixels mark where the image may change.
-            via: ``"auto"``, or force ``"previous_response_id"`` or ``"input_image"``.
+            via: ``"auto"``, or force ``"conversation"``, ``"previous_response_id"`` or ``"input_image"``.
             tool: As for ``generate``.
             model: As for ``generate``.
             instructions: As for ``generate``.
             agent: As for ``generate``.
+            agent_endpoint: As for ``generate``.
+            conversation: As for ``generate``; by default the earlier result's own conversation.
             store: As for ``generate``.
             force_image: As for ``generate``.
             upload_images: As for ``generate``.
@@ -365,10 +511,10 @@ class AsyncFoundryClient(BaseFoundryClient):
             second = await client.edit(first, "make it winter")
             third = await client.edit(second, "add smoke from the chimney", mask="chimney-mask.png")
         """
-        from ..._core.inputs import plan_edit
+        from ..._core.conversations import plan_continue
         from ..disk import read_image_file
 
-        plan = plan_edit(previous, via=via, mask=mask, read_path=read_image_file)
+        plan = plan_continue(previous, via=via, conversation=conversation, mask=mask, read_path=read_image_file)
         images = [plan.image] if plan.image is not None else None
         result = await self.generate(
             prompt,
@@ -378,7 +524,9 @@ class AsyncFoundryClient(BaseFoundryClient):
             images=images,
             mask=mask,
             agent=agent,
+            agent_endpoint=agent_endpoint,
             previous_response_id=plan.previous_response_id,
+            conversation=plan.conversation,
             store=store,
             force_image=force_image,
             upload_images=upload_images,
@@ -397,19 +545,24 @@ class AsyncFoundryClient(BaseFoundryClient):
         images: Sequence[ImageInput] | None = None,
         mask: ImageInput | None = None,
         agent: str | AgentReference | AgentVersion | None = None,
+        agent_endpoint: bool = False,
         previous_response_id: str | None = None,
+        conversation: str | Conversation | None = None,
         store: bool | None = None,
         force_image: bool | None = None,
         upload_images: bool = False,
         timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
         extra_body: Mapping[str, Any] | None = None,
         on_partial_image: Callable[[GeneratedImage], None] | None = None,
+        background: bool = False,
     ) -> AsyncImageStream:
         """Stream a generation: partial images as they render, then the final image.
 
         Returns a context manager; the request is built and sent on entering it. With ``partial_images`` unset on
         the tool, one partial is asked for (the service refuses streams with zero). ``on_partial_image``
-        is called with each partial ``GeneratedImage`` as it arrives. Other arguments as ``generate``.
+        is called with each partial ``GeneratedImage`` as it arrives. With ``background=True`` the generation
+        goes on when the connection breaks; resume with ``client.background(stream.response_id)
+        .stream(starting_after=stream.last_sequence_number)``. Other arguments as ``generate``.
 
         Args:
             prompt: As for ``generate``.
@@ -419,13 +572,17 @@ class AsyncFoundryClient(BaseFoundryClient):
             images: As for ``generate``.
             mask: As for ``generate``.
             agent: As for ``generate``.
+            agent_endpoint: As for ``generate``.
             previous_response_id: As for ``generate``.
+            conversation: As for ``generate``.
             store: As for ``generate``.
             force_image: As for ``generate``.
             upload_images: As for ``generate``.
             timeout: Bounds opening the stream and each read (default: the client's setting).
             extra_body: As for ``generate``.
             on_partial_image: A plain function called with each partial image as it arrives.
+            background: Run it as a background response, so a broken stream can be resumed
+                (``client.background(stream.response_id).stream(starting_after=stream.last_sequence_number)``).
 
         Returns:
             The stream, to enter with ``async with``: iterate it for typed events, or use ``images()``,
@@ -440,17 +597,27 @@ class AsyncFoundryClient(BaseFoundryClient):
         from .stream import AsyncImageStream
 
         processor = self._stream_processor(on_partial_image)
+        route, checked, cid, store = self._call_state(
+            prompt,
+            agent=agent,
+            agent_endpoint=agent_endpoint,
+            previous_response_id=previous_response_id,
+            conversation=conversation,
+            background=background,
+            store=store,
+        )
 
         async def open_stream() -> httpx.Response:
             # Built on entering the block, like the request itself: uploads and agent lookups are I/O.
             request, resolved = await self._build(
-                prompt,
+                checked,
                 tool=tool,
                 model=model,
                 instructions=instructions,
                 images=images,
                 mask=mask,
                 agent=agent,
+                agent_endpoint=agent_endpoint,
                 previous_response_id=previous_response_id,
                 store=store,
                 force_image=force_image,
@@ -462,7 +629,8 @@ class AsyncFoundryClient(BaseFoundryClient):
             from ..._core.stream import partials_asked_by  # loaded with the processor already
 
             processor.partials_asked = partials_asked_by(request.json)
-            return await self._open_stream(self._api_call(request), timeout=timeout, processor=processor)
+            call = self._stateful_call(request, route, conversation=cid, background=background)
+            return await self._open_stream(call, timeout=timeout, processor=processor)
 
         return AsyncImageStream(open_stream, processor)
 
@@ -601,7 +769,9 @@ class AsyncFoundryClient(BaseFoundryClient):
             except httpx.HTTPError as exc:
                 # After a 401 the resend with a fresh token rides the same keep-alive connection too.
                 stale = after_error_answer or auth_attempt > 0
-                raise map_transport_error(exc, call.method, after_error_answer=stale) from exc
+                raise map_transport_error(
+                    exc, call.method, after_error_answer=stale, idempotent=call.idempotent
+                ) from exc
             finally:
                 scrub_credentials(http_request)
             if not self._wants_reauth(response.status_code, auth_attempt):

@@ -9,17 +9,19 @@ from __future__ import annotations
 import builtins
 import contextlib
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
 from ..._core import agents as core
+from ..._core.agent_endpoints import AgentEndpoint, build_set_endpoint, endpoint_param
 from ..._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject, _AgentList, _VersionList
 from ..._core.calls import ApiCall
 from ..._core.inputs import ImageInput, ResolvedImage
 from ..._core.plan import check_models
 from ..._core.tool import ImageGenerationTool
+from ...exceptions import NotFoundError
 from ..base import model_parser as _parser
 from ..disk import resolve_image
 
@@ -93,8 +95,12 @@ class AsyncAgents:
         instructions: str | None = None,
         description: str | None = None,
         metadata: Mapping[str, str] | None = None,
+        endpoint: bool = False,
     ) -> AgentVersion:
         """Create a new version of agent ``name`` (the agent too, if new) holding the image tool.
+
+        With ``endpoint=True`` the agent endpoint then sends all its traffic to the new version (as
+        azure-ai-projects' ``create_version_with_endpoint`` does), ready for ``agent_endpoint=True`` calls.
 
         Args:
             name: The agent's name: 1-63 letters, digits and hyphens, alphanumeric at both ends.
@@ -103,6 +109,7 @@ class AsyncAgents:
             instructions: The agent's system instructions.
             description: A description shown in the portal.
             metadata: String key/value pairs stored with the version.
+            endpoint: Also route the agent endpoint's traffic to the new version (see above).
 
         Returns:
             The created version (``.name``, ``.version``, ``.image_tool``).
@@ -120,7 +127,48 @@ class AsyncAgents:
             metadata=metadata,
         )
         self._context.agent_cache.forget(name)
-        return await self._execute(call, _parser(AgentVersion))
+        version = await self._execute(call, _parser(AgentVersion))
+        if endpoint:
+            await self.set_endpoint(name, version.version)
+        return version
+
+    async def set_endpoint(
+        self,
+        name: str,
+        version: str | Mapping[str, int] | AgentEndpoint,
+        *,
+        protocols: Sequence[str] = ("responses",),
+    ) -> Agent:
+        """Route the agent endpoint (``PATCH /agents/{name}``, a merge-patch of ``agent_endpoint``).
+
+        Args:
+            name: The agent's name.
+            version: The version that gets all traffic, a split such as ``{"3": 90, "4": 10}``, or an
+                ``AgentEndpoint`` saved from ``get()`` to restore.
+            protocols: The protocols served (image calls need ``responses``).
+
+        Example::
+
+            agent = await client.agents.set_endpoint("poster-artist", "3")
+            agent.agent_endpoint.versions  # {'3': 100}
+        """
+        call = build_set_endpoint(self._url(), name, endpoint_param(version, protocols=protocols))
+        self._context.agent_cache.forget(name)
+        return await self._execute(call, _parser(Agent))
+
+    async def remove_endpoint(self, name: str) -> Agent:
+        """Remove the agent endpoint (a merge-patch setting ``agent_endpoint`` to null).
+
+        Args:
+            name: The agent's name.
+
+        Example::
+
+            await client.agents.remove_endpoint("poster-artist")
+        """
+        call = build_set_endpoint(self._url(), name, None)
+        self._context.agent_cache.forget(name)
+        return await self._execute(call, _parser(Agent))
 
     async def get(self, name: str) -> Agent:
         """The agent with its latest version.
@@ -237,8 +285,12 @@ class AsyncAgents:
         tool: ImageGenerationTool | Mapping[str, Any] | None = None,
         instructions: str | None = None,
         description: str | None = None,
+        endpoint: bool = False,
     ) -> AsyncIterator[AgentVersion]:
         """A version that exists only inside the ``async with`` block: deleted on exit, also on error.
+
+        With ``endpoint=True`` the agent endpoint routes to it inside the block; an existing agent's
+        endpoint is put back as it was on exit (azure-ai-projects' sample does the same).
 
         Args:
             name: An existing or new agent to add the version to (only the version is deleted); default:
@@ -247,6 +299,7 @@ class AsyncAgents:
             tool: As for ``create_version``.
             instructions: As for ``create_version``.
             description: As for ``create_version``.
+            endpoint: Route the agent endpoint to the version inside the block (see above).
 
         Example::
 
@@ -254,12 +307,18 @@ class AsyncAgents:
                 (await client.generate("a poster", agent=agent)).save("poster.png")
         """
         fresh = name is None
+        saved = None
+        if endpoint and not fresh:
+            assert name is not None
+            with contextlib.suppress(NotFoundError):  # a new agent has no endpoint to put back
+                saved = (await self.get(name)).agent_endpoint
         version = await self.create_version(
             name or core.fresh_agent_name(secrets.token_hex(6)),
             model=model,
             tool=tool,
             instructions=instructions,
             description=description,
+            endpoint=endpoint,
         )
         try:
             yield version
@@ -267,7 +326,13 @@ class AsyncAgents:
             if fresh:
                 await self.delete(version.name)
             else:
-                await self.delete_version(version.name, version.version)
+                try:
+                    if saved is not None:
+                        await self.set_endpoint(version.name, saved)
+                    elif endpoint:
+                        await self.remove_endpoint(version.name)
+                finally:
+                    await self.delete_version(version.name, version.version)
 
 
 class AsyncFiles:
