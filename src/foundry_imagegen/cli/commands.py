@@ -140,13 +140,13 @@ def _check_model(client: FoundryClient, tool: ImageGenerationTool) -> None:
     if not client.model:
         raise ConfigurationError(
             "no orchestrator model: the chat model deployment that decides to call the image tool. Fix: pass "
-            f"--model (e.g. gpt-4.1, your deployment's name), or export {ENV_MODEL}"
+            f"--model (e.g. gpt-5.1, your deployment's name), or export {ENV_MODEL}"
         )
     image_deployment = tool.image_deployment or client.image_deployment
     if client.model == image_deployment:
         raise ConfigurationError(
             f"--model {client.model} is also the image deployment; the orchestrator must be a chat model "
-            f"deployment. Fix: pass a chat deployment (e.g. gpt-4.1) to --model or {ENV_MODEL}, and keep "
+            f"deployment. Fix: pass a chat deployment (e.g. gpt-5.1) to --model or {ENV_MODEL}, and keep "
             f"{image_deployment} in --image-deployment"
         )
 
