@@ -14,9 +14,11 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject
+    from ._core.batch import BatchInputError, BatchItem, BatchReport
     from ._core.calls import CLIENT_DEFAULT, ClientDefault, ResponsesRequest, ToolChoice
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
     from ._core.inputs import FileId, ImageInput, MaskWarning, ResolvedImage
+    from ._core.pacing import BatchProgress
     from ._core.results import (
         GeneratedImage,
         GenerationResult,
@@ -31,9 +33,11 @@ if TYPE_CHECKING:
     from ._core.retry import RetryPolicy
     from ._core.stream import IncompleteStreamWarning, StreamProcessor
     from ._core.tool import ImageGenerationTool, InputImageMask, ToolConfigWarning
+    from ._shell._async.batch import AsyncBackgroundGenerations, AsyncBatchRunner, AsyncBatchTarget
     from ._shell._async.client import AsyncFoundryClient
     from ._shell._async.resources import AsyncAgents, AsyncFiles
     from ._shell._async.stream import AsyncImageStream
+    from ._shell._sync.batch import BackgroundGenerations, BatchRunner, BatchTarget
     from ._shell._sync.client import FoundryClient
     from ._shell._sync.resources import Agents, Files
     from ._shell._sync.stream import ImageStream
@@ -74,11 +78,21 @@ __all__ = [
     "AgentVersion",
     "Agents",
     "AsyncAgents",
+    "AsyncBackgroundGenerations",
+    "AsyncBatchRunner",
+    "AsyncBatchTarget",
     "AsyncFiles",
     "AsyncFoundryClient",
     "AsyncImageStream",
     "AuthenticationError",
+    "BackgroundGenerations",
     "BadRequestError",
+    "BatchInputError",
+    "BatchItem",
+    "BatchProgress",
+    "BatchReport",
+    "BatchRunner",
+    "BatchTarget",
     "ClientClosedError",
     "ClientDefault",
     "ConfigurationError",
@@ -129,6 +143,16 @@ __all__ = [
 # Names resolve on first use (PEP 562): `import foundry_imagegen` stays cheap and the pydantic model
 # machinery, asyncio and friends load only when a program touches what needs them.
 _LAZY: dict[str, str] = {
+    "BatchInputError": "._core.batch",
+    "BatchItem": "._core.batch",
+    "BatchReport": "._core.batch",
+    "BatchProgress": "._core.pacing",
+    "AsyncBackgroundGenerations": "._shell._async.batch",
+    "AsyncBatchRunner": "._shell._async.batch",
+    "AsyncBatchTarget": "._shell._async.batch",
+    "BackgroundGenerations": "._shell._sync.batch",
+    "BatchRunner": "._shell._sync.batch",
+    "BatchTarget": "._shell._sync.batch",
     "CLIENT_DEFAULT": "._core.calls",
     "ClientDefault": "._core.calls",
     "Agent": "._core.agents",

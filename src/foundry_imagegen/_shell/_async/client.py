@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..._core.agents import AgentReference, AgentVersion
     from ..._core.inputs import ImageInput
     from ..._core.results import GeneratedImage, GenerationResult
+    from .batch import AsyncBatchRunner
     from .resources import AsyncAgents, AsyncFiles
     from .stream import AsyncImageStream
 
@@ -159,6 +160,22 @@ class AsyncFoundryClient(BaseFoundryClient):
         from .resources import AsyncFiles
 
         return AsyncFiles(self._context(), self._execute)
+
+    def batch(self, outdir: str | os.PathLike[str], **options: Any) -> AsyncBatchRunner:
+        """A runner that generates a list of images into ``outdir``: paced to the quota, journaled, resumable.
+
+        ``options`` are ``AsyncBatchRunner``'s: ``deployments``, ``rpm``, ``concurrency``, ``resume``,
+        ``shard``, ``tool``, ``background``, ``on_progress``. ``run(items)`` takes a JSONL or text file, or
+        an iterable of prompts, objects or ``BatchItem``s, and returns a ``BatchReport``.
+
+        Example::
+
+            report = await client.batch("out", rpm=9).run("prompts.jsonl")
+            print(report.summary())
+        """
+        from .batch import AsyncBatchRunner
+
+        return AsyncBatchRunner(outdir, client=self, **options)
 
     async def generate(
         self,

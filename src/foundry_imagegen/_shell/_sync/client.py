@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..._core.agents import AgentReference, AgentVersion
     from ..._core.inputs import ImageInput
     from ..._core.results import GeneratedImage, GenerationResult
+    from .batch import BatchRunner
     from .resources import Agents, Files
     from .stream import ImageStream
 
@@ -159,6 +160,22 @@ class FoundryClient(BaseFoundryClient):
         from .resources import Files
 
         return Files(self._context(), self._execute)
+
+    def batch(self, outdir: str | os.PathLike[str], **options: Any) -> BatchRunner:
+        """A runner that generates a list of images into ``outdir``: paced to the quota, journaled, resumable.
+
+        ``options`` are ``BatchRunner``'s: ``deployments``, ``rpm``, ``concurrency``, ``resume``,
+        ``shard``, ``tool``, ``background``, ``on_progress``. ``run(items)`` takes a JSONL or text file, or
+        an iterable of prompts, objects or ``BatchItem``s, and returns a ``BatchReport``.
+
+        Example::
+
+            report = client.batch("out", rpm=9).run("prompts.jsonl")
+            print(report.summary())
+        """
+        from .batch import BatchRunner
+
+        return BatchRunner(outdir, client=self, **options)
 
     def generate(
         self,
