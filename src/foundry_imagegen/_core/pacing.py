@@ -102,8 +102,14 @@ class Pacer:
         return max(self.next_at, self.paused_until)
 
     def on_send(self, now: float) -> None:
-        """A request went at ``now``: the next one waits a full interval (no catching up after idling)."""
-        self.next_at = max(now, self.next_at) + self.interval
+        """A request went at ``now``: the next one waits an interval.
+
+        A send a little late (the loop woke up late) keeps the schedule, up to the margin, so lateness does
+        not add up over a long batch; two sends are never closer than 60/budget seconds, so no window of
+        the service's limiter sees more than its share, and an idle spell earns no burst.
+        """
+        exact = 60.0 / self.budget
+        self.next_at = max(self.next_at, now - self.margin * exact) + self.interval
 
     def wanted_in_flight(self) -> int:
         """Requests to keep in flight to use the budget: budget x latency, plus one."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 from typing import Any
 
@@ -256,12 +257,28 @@ def test_rate_limit_headers_are_read_with_their_units() -> None:
     assert rate_limit_headers({"x-ratelimit-limit-requests": "lots"}) == (None, None, None)
 
 
-def test_a_pacer_spaces_requests_evenly_and_never_catches_up_after_idling() -> None:
+def test_a_pacer_spaces_requests_evenly_and_bursts_after_no_idle_spell() -> None:
     pacer = Pacer(rpm=60)
     pacer.on_send(0.0)
     assert pacer.ready_at() == pytest.approx(1.02)
-    pacer.on_send(50.0)  # idle for a while: still one interval before the next
-    assert pacer.ready_at() == pytest.approx(51.02)
+    pacer.on_send(1.03)  # a little late: the schedule holds
+    assert pacer.ready_at() == pytest.approx(2.04)
+    pacer.on_send(2.50)  # later than the margin: the lateness is lost, never made up by a burst
+    assert pacer.ready_at() == pytest.approx(3.50)
+    pacer.on_send(50.0)  # idle for a while: still a full minute/budget before the next
+    assert pacer.ready_at() == pytest.approx(51.0)
+
+
+def test_two_sends_are_never_closer_than_the_quota_interval() -> None:
+    pacer = Pacer(rpm=90)
+    sent = []
+    now = 0.0
+    for lateness in [0.0, 0.3, 0.0, 0.01, 2.0, 0.0, 0.005, 0.0] * 5:
+        now = max(now, pacer.ready_at()) + lateness
+        pacer.on_send(now)
+        sent.append(now)
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 60.0 / 90 - 1e-9
 
 
 def test_a_429_pauses_for_retry_after_and_cuts_the_budget() -> None:
