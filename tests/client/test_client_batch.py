@@ -11,7 +11,15 @@ import httpx
 import pytest
 from client_testkit import PROJECT_URL, error_response, ok_response, rate_limited
 
-from foundry_imagegen import BatchInputError, BatchItem, ConfigurationError
+from foundry_imagegen import (
+    APIConnectionError,
+    BatchInputError,
+    BatchItem,
+    ConfigurationError,
+    RateLimitError,
+    ServerError,
+)
+from foundry_imagegen._core.batch import replay
 from foundry_imagegen._core.results import GenerationResult
 from foundry_imagegen._shell.journal import read_journal
 
@@ -194,9 +202,10 @@ async def test_shards_run_their_share_and_merge_into_one_report(h: Any, tmp_path
 class StubBackground:
     """Background mode as the runner sees it: start gives a response id, poll says running, then done."""
 
-    def __init__(self, is_async: bool, *, running_polls: int = 1) -> None:
+    def __init__(self, is_async: bool, *, running_polls: int = 1, poll_errors: list[Exception] | None = None) -> None:
         self.is_async = is_async
         self.running_polls = running_polls
+        self.poll_errors = list(poll_errors or [])
         self.started: list[str] = []
         self.polls: list[str] = []
 
@@ -206,6 +215,8 @@ class StubBackground:
 
     def _poll(self, client: Any, response_id: str) -> GenerationResult | None:
         self.polls.append(response_id)
+        if self.poll_errors:
+            raise self.poll_errors.pop(0)
         if self.polls.count(response_id) <= self.running_polls:
             return None
         return _result(response_id)
@@ -268,3 +279,18 @@ async def test_the_runner_is_what_client_batch_returns_with_its_options_checked(
     runner = client.batch(tmp_path, deployments=["a", "b"], rpm=9)
     assert [t.rpm for t in runner.targets] == [9, 9]
     assert type(runner).__name__ == ("AsyncBatchRunner" if h.is_async else "BatchRunner")
+
+
+async def test_a_poll_that_fails_is_polled_again_and_the_item_never_sent_twice(h: Any, tmp_path: Path) -> None:
+    errors: list[Exception] = [
+        RateLimitError("slow down", status=429, retry_after=3),
+        ServerError("down", status=503),
+        APIConnectionError("reset", retryable=True),
+    ]
+    background = StubBackground(h.is_async, running_polls=0, poll_errors=errors)
+    runner, _ = _runner(h, tmp_path, background=background)
+    report = await h.run(runner.run, [BatchItem(id="a", prompt="A")])
+    assert report.done == 1 and len(background.started) == 1 and len(background.polls) == 4
+    kinds = [k for k, _ in _kinds(tmp_path)]
+    assert kinds.count("running") == 3 and "retry" not in kinds
+    assert replay(read_journal(tmp_path / "journal.jsonl"))["a"].may_be_billed_twice is False

@@ -476,3 +476,27 @@ def test_progress_reports_rate_quota_and_eta() -> None:
     assert (progress.done, progress.queued, progress.quota_per_minute) == (3, 7, 60.0)
     assert progress.images_per_minute == pytest.approx(58.8, abs=0.5)
     assert progress.eta_seconds == pytest.approx(7 * 60 / progress.images_per_minute)
+
+
+def test_a_failed_poll_polls_again_and_never_resends() -> None:
+    scheduler = BatchScheduler(["a"], [], rpm=[60], poll_interval=2.0, polls=[("y", 0, "resp_y")])
+    assert scheduler.next_action(0.0) == Poll("y", 0, "resp_y")
+    limited = classify(RateLimitError("429", status=429, retry_after=5))
+    assert scheduler.poll_failed("y", 1.0, limited, "resp_y", http_failure=True) == "repoll"
+    assert scheduler.next_action(1.0) == Wait(4.0) and not scheduler.queue
+    assert scheduler.targets[0].pacer.ready_at() == 6.0
+    assert scheduler.next_action(5.0) == Poll("y", 0, "resp_y")
+    down = classify(ServerError("down", status=503))
+    assert scheduler.poll_failed("y", 5.0, down, "resp_y", http_failure=True) == "repoll"
+    assert scheduler.next_action(13.0) == Poll("y", 0, "resp_y")  # backing off: 2 s x 2**2
+    gone = classify(DeploymentNotFoundError("no such response", status=404))
+    assert scheduler.poll_failed("y", 13.0, gone, "resp_y", http_failure=True) == "retry"
+    assert list(scheduler.queue) == ["y"] and scheduler.targets[0].dropped is None
+
+
+def test_a_background_response_that_failed_is_judged_like_an_answer() -> None:
+    scheduler = BatchScheduler(["a"], [], rpm=[60], polls=[("y", 0, "resp_y")])
+    scheduler.next_action(0.0)
+    blocked = classify(ContentFilterError("blocked", status=200))
+    assert scheduler.poll_failed("y", 1.0, blocked, "resp_y", http_failure=False) == "failed"
+    assert scheduler.n_failed == 1 and isinstance(scheduler.next_action(1.0), Finished)

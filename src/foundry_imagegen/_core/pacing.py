@@ -212,6 +212,7 @@ class _Work:
     attempts: int = 0
     rate_limited: int = 0
     not_before: float = 0.0
+    poll_faults: int = 0
 
 
 class BatchScheduler:
@@ -353,6 +354,7 @@ class BatchScheduler:
     def still_running(self, item_id: str, now: float, response_id: str) -> None:
         """A poll found the background response still queued or running."""
         index = self._land(item_id)
+        self.work[item_id].poll_faults = 0
         self.polls.append((now + self.poll_interval, item_id, index, response_id))
 
     def failed(
@@ -406,6 +408,33 @@ class BatchScheduler:
                 target.pacer.on_answer(now, None, headers or {})
         self.n_failed += 1
         return "failed"
+
+    def poll_failed(
+        self, item_id: str, now: float, verdict: Verdict, response_id: str, *, http_failure: bool
+    ) -> Literal["repoll", "retry", "failed"]:
+        """A poll of a background item failed: poll again, send again, or fail the item.
+
+        The poll itself failing (429, 5xx, no connection: ``http_failure``) never resends the item, which
+        may be running and billed: it is polled again, backing off, for as long as the batch runs. A stop
+        keeps its response id for a resume to poll. A response the service no longer knows (404) is sent
+        again (and counts as maybe billed twice); a response that failed is judged like a direct answer.
+        """
+        work = self.work[item_id]
+        if verdict.action == "stop" or (http_failure and verdict.action == "requeue"):
+            index = self._land(item_id)
+            if verdict.action == "stop":
+                self.stop("stopped")
+            elif verdict.rate_limited:
+                self.targets[index].pacer.on_rate_limited(now, verdict.retry_after)
+            work.poll_faults += 1
+            wait = min(60.0, self.poll_interval * 2.0**work.poll_faults)
+            self.polls.append((now + wait, item_id, index, response_id))
+            return "repoll"
+        if verdict.action == "drop_target":
+            self._land(item_id)
+            self.queue.appendleft(item_id)
+            return "retry"
+        return self.failed(item_id, now, verdict, polled=True)
 
     def drop(self, index: int, reason: str) -> None:
         """Take a target out; the rest go on (with none left, the batch stops)."""

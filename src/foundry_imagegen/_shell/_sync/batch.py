@@ -30,7 +30,7 @@ from ..._core.batch import (
 from ..._core.calls import CLIENT_DEFAULT, ClientDefault
 from ..._core.pacing import BatchProgress, BatchScheduler, Finished, Poll, Send
 from ..._core.tool import ImageGenerationTool
-from ...exceptions import ConfigurationError, FoundryImageGenError
+from ...exceptions import APIConnectionError, ConfigurationError, FoundryImageGenError
 from ..disk import atomic_write, target_path
 from ..gallery import write_batch_outputs
 from ..journal import JournalWriter, journal_name, read_item_lines, read_journal
@@ -359,10 +359,22 @@ class BatchRunner:
         if verdict.action == "stop":
             hint = getattr(error, "hint", "")
             scheduler.stop(f"{type(error).__name__}: {getattr(error, 'message', error)} {hint}".strip())
-        fate = scheduler.failed(item_id, now, verdict, headers=outcome.headers, polled=polled)
         attempt = action.attempt if isinstance(action, Send) else 0
         record = failed_record(item_id, error, verdict, target=target, attempt=attempt)
-        if fate == "retry":
+        if isinstance(action, Poll):
+            status = getattr(error, "status", None)
+            http_failure = isinstance(error, APIConnectionError) or (status is not None and status >= 400)
+            fate = scheduler.poll_failed(item_id, now, verdict, action.response_id, http_failure=http_failure)
+            if fate == "repoll":
+                # Not "retry": the response id stays the item's, so a resume polls it rather than resend.
+                record.update(kind="running", response_id=action.response_id)
+                return record
+            if fate == "retry":
+                record.update(kind="retry", billed="maybe", rate_limited=False)
+                return record
+            return record
+        fate_of_send = scheduler.failed(item_id, now, verdict, headers=outcome.headers)
+        if fate_of_send == "retry":
             record.update(kind="retry", billed=verdict.billed, rate_limited=verdict.rate_limited)
         return record
 
