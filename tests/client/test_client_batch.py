@@ -294,3 +294,16 @@ async def test_a_poll_that_fails_is_polled_again_and_the_item_never_sent_twice(h
     kinds = [k for k, _ in _kinds(tmp_path)]
     assert kinds.count("running") == 3 and "retry" not in kinds
     assert replay(read_journal(tmp_path / "journal.jsonl"))["a"].may_be_billed_twice is False
+
+
+async def test_a_missing_input_image_is_reported_before_anything_is_sent(h: Any, tmp_path: Path) -> None:
+    (tmp_path / "in.png").write_bytes(client_testkit.PNG)
+    items = [
+        {"prompt": "edit it", "images": [str(tmp_path / "in.png")]},
+        {"prompt": "and this", "images": ["https://example.com/x.png", str(tmp_path / "missing.png")]},
+    ]
+    runner, _ = _runner(h, tmp_path / "out")
+    with pytest.raises(BatchInputError) as caught:
+        await h.run(runner.run, items)
+    assert [line for line, _ in caught.value.problems] == [2] and "missing.png" in str(caught.value)
+    assert not (tmp_path / "out" / "journal.jsonl").exists()

@@ -73,6 +73,7 @@ def test_an_id_made_from_the_content_is_stable() -> None:
         ('{"prompt": "x", "id": true}', "'id' must be a string or an integer"),
         ('{"prompt": "x", "images": [3]}', "'images' must be a list"),
         ("[1, 2]", "expected a JSON object"),
+        ('{"prompt": "x", "agent": "artist", "quality": "low"}', "the agent's stored tool decides them"),
     ],
 )
 def test_a_bad_line_is_reported_with_its_number(line: str, says: str) -> None:

@@ -42,6 +42,7 @@ __all__ = [
     "in_shard",
     "item_from_object",
     "journal_line",
+    "local_image_paths",
     "parse_items",
     "parse_journal",
     "parse_shard",
@@ -150,6 +151,11 @@ def item_from_object(obj: Any, *, line: int | None = None) -> BatchItem:
     except (ValueError, TypeError) as exc:
         first = str(exc).splitlines()
         raise ValueError("tool settings: " + " ".join(part.strip() for part in first[:3])) from None
+    if obj.get("agent") is not None and settings:
+        raise ValueError(
+            f"tool settings ({', '.join(sorted(settings))}) with 'agent': the agent's stored tool decides them. "
+            "Fix: drop them, or create an agent version with those settings"
+        )
     images = obj.get("images", obj.get("image", ()))
     if isinstance(images, str):
         images = (images,)
@@ -217,6 +223,11 @@ def parse_items(
     if problems:
         raise BatchInputError(sorted(problems), source=source or "items")
     return items
+
+
+def local_image_paths(item: BatchItem) -> list[str]:
+    """The item's input images that name local files (not http(s) or data URLs), to check before sending."""
+    return [image for image in item.images if not image.startswith(("http://", "https://", "data:"))]
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 import httpx
 
 from ..._core.batch import (
+    BatchInputError,
     BatchItem,
     BatchReport,
     ItemState,
@@ -22,6 +23,7 @@ from ..._core.batch import (
     done_record,
     failed_record,
     in_shard,
+    local_image_paths,
     parse_items,
     parse_shard,
     replay,
@@ -208,6 +210,15 @@ class BatchRunner:
                 parsed = parse_items(given, fmt="auto", source="items")
         if self.shard is not None:
             parsed = [item for item in parsed if in_shard(item.id, *self.shard)]
+        # Input files are checked before anything is sent, as the lines were.
+        problems = [
+            (item.line or 0, f"input image {path!r} is not a file (relative paths start from the working folder)")
+            for item in parsed
+            for path in local_image_paths(item)
+            if not Path(path).is_file()
+        ]
+        if problems:
+            raise BatchInputError(problems, source=str(items) if isinstance(items, (str, os.PathLike)) else "items")
         return parsed
 
     # -- running
@@ -393,7 +404,8 @@ class BatchRunner:
             request, resolved = client._build(
                 item.prompt,
                 tool={
-                    **self.tool,
+                    # Defaults for items that do not say; an agent's stored tool decides its own settings.
+                    **({} if item.agent else self.tool),
                     **item.tool,
                     **({"image_deployment": target.image_deployment} if target.image_deployment else {}),
                 },
