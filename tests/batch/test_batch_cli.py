@@ -108,3 +108,16 @@ def test_eta_reads_as_minutes_or_hours() -> None:
     assert cli_batch._eta(None) == "?"
     assert cli_batch._eta(125) == "2m05s"
     assert cli_batch._eta(3 * 3600 + 60) == "3h01m"
+
+
+def test_on_a_terminal_with_rich_a_live_panel_shows_progress(tmp_path: Path) -> None:
+    pytest.importorskip("rich")
+    err = Stream(tty=True)
+    args = build_parser().parse_args([_prompts(tmp_path, "a", "b"), "-o", str(tmp_path / "o"), "--emulator"])
+    args.rpm = [6000.0]
+    assert run(args, stderr=err) == 0
+    assert (
+        "images/min" in err.text
+        and "ETA" in err.text
+        and not any(line.startswith("[1/") for line in err.text.splitlines())
+    )
