@@ -186,6 +186,25 @@ def _row(name: str, cells: dict[str, Any]) -> None:
     print(f"{name:28}{row}")
 
 
+def traced_memory(n: int) -> tuple[float, float, float]:
+    """Memory (MiB) a batch of ``n`` items holds at its end and at its peak in this process (the emulator
+    runs in its own), and the mean image size (MiB)."""
+    import gc
+    import tracemalloc
+
+    with EmulatorProcess(60000, 0.0) as emulator, tempfile.TemporaryDirectory() as outdir:
+        client = FoundryClient(emulator.endpoint, api_key="k", model="gpt-4.1", image_deployment="gpt-image-1")
+        with client:
+            runner = client.batch(outdir, rpm=60000, concurrency=4)
+            tracemalloc.start()
+            runner.run([f"a quiet harbour, variation {i}" for i in range(n)])
+            gc.collect()
+            held, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        sizes = [path.stat().st_size for path in Path(outdir).glob("*.png")]
+    return held / 2**20, peak / 2**20, sum(sizes) / len(sizes) / 2**20
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=200)
@@ -215,6 +234,16 @@ def main() -> int:
         f"{kill['posts']} POSTs ({kill['extra_posts']} extra, {kill['reported_twice']} reported as maybe billed twice)"
     )
     print("background mode (0 duplicate POSTs expected): not measured until the client's background mode is merged")
+    counts = (5, 25) if args.smoke else (20, 200)
+    traced_memory(1)  # first-use costs (model schemas, connections) out of the way
+    (small, small_peak, image), (large, large_peak, _) = (traced_memory(count) for count in counts)
+    # Keeping the images would add (difference in items) x (image size); flat means well under a tenth of that.
+    kept = (counts[1] - counts[0]) * image
+    print(
+        f"memory held at the end: {small:.2f} MiB after {counts[0]} items, {large:.2f} MiB after {counts[1]} "
+        f"(peaks {small_peak:.1f} / {large_peak:.1f} MiB, the images in flight; keeping the images would "
+        f"hold {kept:.1f} MiB more)"
+    )
     if not args.smoke:
         goals = [
             ("one deployment <= 1.05x ideal", one["ratio"] <= 1.05),
@@ -227,6 +256,7 @@ def main() -> int:
         ("every item done once after kill -9", kill["killed"] and kill["done"] == kill["files"]),
         ("extra POSTs all reported", kill["extra_posts"] == kill["reported_twice"]),
         ("all done", one["done"] == two["done"] == args.items),
+        ("memory flat (growth < a tenth of the images' size)", large - small < 0.1 * kept),
     ]
     for name, passed in goals:
         print(f"  {'ok  ' if passed else 'MISS'} {name}")

@@ -307,3 +307,18 @@ async def test_a_missing_input_image_is_reported_before_anything_is_sent(h: Any,
         await h.run(runner.run, items)
     assert [line for line, _ in caught.value.problems] == [2] and "missing.png" in str(caught.value)
     assert not (tmp_path / "out" / "journal.jsonl").exists()
+
+
+async def test_targets_spread_a_batch_over_two_endpoints(h: Any, tmp_path: Path) -> None:
+    from foundry_imagegen import AsyncBatchTarget, BatchTarget
+
+    project = h.mock.post(PROJECT_URL).mock(return_value=ok_response())
+    resource = h.mock.post(client_testkit.RESOURCE_URL).mock(return_value=ok_response())
+    first, second = h.client(), h.client(client_testkit.RESOURCE_ENDPOINT)
+    target = AsyncBatchTarget if h.is_async else BatchTarget
+    targets = [target(first, "gpt-image-1", rpm=90), target(second, "gpt-image-1", rpm=30)]
+    runner, _ = _runner(h, tmp_path, client=first, targets=targets, rpm=None)
+    report = await h.run(runner.run, [f"prompt {n}" for n in range(8)])
+    assert report.done == 8 and (project.call_count, resource.call_count) == (6, 2)
+    labels = {r["target"] for r in read_journal(tmp_path / "journal.jsonl") if r["kind"] == "done"}
+    assert labels == {"gpt-image-1#0", "gpt-image-1#1"}
