@@ -185,17 +185,31 @@ async def test_the_gallery_opens_in_a_real_browser_with_every_image_and_failure(
     items = [BatchItem(id=f"img-{n}", prompt=p) for n, p in enumerate(PROMPTS[:6])]
     report = await _batch(FoundryClient, foundry_emulator, tmp_path, items, concurrency=1)
     assert (report.done, report.failed) == (5, 1)
+    dom, body = _open_in_chromium(tmp_path, "")
+    assert 'data-images-ok="5"' in body and 'data-images-broken="0"' in body and 'data-cards-shown="6"' in body
+    failed_ids = re.findall(r'class="card failed" data-id="([^"]+)"', dom)
+    assert failed_ids == ["img-0"] and "ContentFilterError" in dom
+    _, failed_only = _open_in_chromium(tmp_path, "#failed")
+    assert 'data-cards-shown="1"' in failed_only
+    _, ok_only = _open_in_chromium(tmp_path, "#ok")
+    assert 'data-cards-shown="5"' in ok_only
+
+
+def _open_in_chromium(folder: Path, fragment: str) -> tuple[str, str]:
+    """The DOM of the gallery after its load event, and its <body> tag."""
     assert CHROMIUM is not None
-    profile = tmp_path / "profile"
     dom = subprocess.run(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", (tmp_path / "index.html").as_uri()],
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={folder / 'profile'}",
+            (folder / "index.html").as_uri() + fragment,
+        ],
         capture_output=True,
         text=True,
         timeout=90,
-        env={**os.environ, "HOME": str(tmp_path)},
+        env={**os.environ, "HOME": str(folder)},
     ).stdout
     body = re.search(r"<body[^>]*>", dom)
     assert body is not None, dom[:500]
-    assert 'data-images-ok="5"' in body.group(0) and 'data-images-broken="0"' in body.group(0)
-    failed_ids = re.findall(r'class="card failed" data-id="([^"]+)"', dom)
-    assert failed_ids == ["img-0"] and "ContentFilterError" in dom
+    return dom, body.group(0)

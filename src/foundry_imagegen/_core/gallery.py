@@ -1,7 +1,8 @@
 """The batch gallery as one self-contained HTML page: no server, no network, opens from the file system.
 
-Filtering (all / ok / failed) is pure CSS; a few lines of inline script count the images that loaded and
-write the counts on ``<body>`` (``data-images-ok``, ``data-images-broken``), for people and for tests.
+Filtering (all / ok / failed) is pure CSS, and ``index.html#failed`` opens filtered; a few lines of inline
+script count the images that loaded and the cards shown, and write the counts on ``<body>``
+(``data-images-ok``, ``data-images-broken``, ``data-cards-shown``), for people and for tests.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ __all__ = ["render_gallery"]
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222}
 header{padding:12px 16px;background:#222;color:#eee;position:sticky;top:0;z-index:1}
-header label{margin-left:12px;cursor:pointer}
-input[name=show]{margin-left:12px}
+header label{margin-left:12px;cursor:pointer;padding:2px 8px;border-radius:4px}
+#show-all:checked~header [for=show-all],#show-ok:checked~header [for=show-ok],
+#show-failed:checked~header [for=show-failed]{background:#eee;color:#222}
 main{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px;padding:16px}
 .card{background:#fff;border-radius:6px;box-shadow:0 1px 3px #0002;padding:8px;margin:0;overflow-wrap:anywhere}
 .card img{width:100%;height:auto;max-height:260px;object-fit:contain;background:#eee;display:block}
@@ -36,6 +38,9 @@ window.addEventListener("load",function(){
     if(i.complete&&i.naturalWidth>0){ok++}else{bad++;i.closest(".card").classList.add("broken")}});
   document.body.dataset.imagesOk=ok;document.body.dataset.imagesBroken=bad;
   document.getElementById("loaded").textContent=ok+" images shown"+(bad?", "+bad+" missing":"");
+  var pick=document.getElementById("show-"+location.hash.slice(1));if(pick){pick.checked=true}
+  var shown=0;document.querySelectorAll("main .card").forEach(function(c){if(c.offsetParent!==null){shown++}});
+  document.body.dataset.cardsShown=shown;
 });
 """
 
@@ -106,8 +111,9 @@ def render_gallery(states: Iterable[ItemState], *, title: str = "foundry-imagege
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
         f"<title>{head}</title><style>{_STYLE}</style><script>{_SCRIPT}</script></head>\n"
         f'<body data-total="{len(items)}" data-ok="{ok}" data-failed="{len(items) - ok}">\n'
-        f"<input type=radio name=show id=show-all checked><label for=show-all>all ({len(items)})</label>"
-        f"<input type=radio name=show id=show-ok><label for=show-ok>ok ({ok})</label>"
-        f"<input type=radio name=show id=show-failed><label for=show-failed>failed ({len(items) - ok})</label>"
-        f"<header><b>{head}</b> <span id=loaded></span></header>\n<main>\n{cards}\n</main>\n</body></html>\n"
+        "<input type=radio name=show id=show-all checked hidden><input type=radio name=show id=show-ok hidden>"
+        "<input type=radio name=show id=show-failed hidden>"
+        f"<header><b>{head}</b> <span id=loaded></span> show: <label for=show-all>all ({len(items)})</label>"
+        f"<label for=show-ok>ok ({ok})</label><label for=show-failed>failed ({len(items) - ok})</label></header>"
+        f"\n<main>\n{cards}\n</main>\n</body></html>\n"
     )
