@@ -126,14 +126,22 @@ def timed_batch(n: int, rpm: float, latency: float, deployments: list[str], conc
         )
         with client:
             runner = client.batch(outdir, deployments=deployments, rpm=rpm, concurrency=concurrency)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             report = runner.run([f"a lighthouse on a cliff, variation {i}" for i in range(n)])
-            wall = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         if http is not None:
             http.close()
         refused = transport.refused if transport else emulator.posts() - n
     ideal = (n - 1) * 60.0 / (rpm * len(deployments)) + latency
-    return {"wall": wall, "ideal": ideal, "ratio": wall / ideal, "done": report.done, "429s": refused, "native": native}
+    return {
+        "wall": wall,
+        "ideal": ideal,
+        "ratio": wall / ideal,
+        "done": report.done,
+        "429s": refused,
+        "native": native,
+        "cpu_ms": cpu * 1000 / n,
+    }
 
 
 _KILLER = textwrap.dedent(
@@ -183,6 +191,7 @@ def kill_and_resume(n: int, seed: int) -> dict[str, Any]:
 
 def _row(name: str, cells: dict[str, Any]) -> None:
     row = f"{cells['wall']:9.2f}{cells['ideal']:9.2f}{cells['ratio']:8.3f}{cells['429s']:6d}{cells['done']:6d}"
+    row += f"{cells['cpu_ms']:14.1f}"
     print(f"{name:28}{row}")
 
 
@@ -221,7 +230,7 @@ def main() -> int:
     one = timed_batch(args.items, args.rpm, args.latency, DEPLOYMENTS[:1], concurrency)
     source = "emulator" if one["native"] else "transport in front of the emulator"
     print(f"quota {args.rpm:g} rpm per deployment, latency {args.latency:g} s, {args.items} items ({source})")
-    print(f"{'scenario':28}{'wall s':>9}{'ideal s':>9}{'ratio':>8}{'429s':>6}{'done':>6}")
+    print(f"{'scenario':28}{'wall s':>9}{'ideal s':>9}{'ratio':>8}{'429s':>6}{'done':>6}{'CPU ms/image':>14}")
     _row("one deployment", one)
     two = timed_batch(args.items, args.rpm, args.latency, DEPLOYMENTS, concurrency * 2)
     _row("two deployments", two)

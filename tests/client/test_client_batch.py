@@ -81,8 +81,8 @@ async def test_a_batch_saves_every_image_and_journals_every_step(h: Any, tmp_pat
     bodies = [json.loads(call.request.content) for call in route.calls]
     assert any(b["tools"][0].get("quality") == "low" for b in bodies)
     assert all(call.request.headers["x-ms-oai-image-generation-deployment"] == "gpt-image-1" for call in route.calls)
-    # Paced: never two requests closer than a second (60 RPM), the schedule a second and 2 % apart.
-    assert sum(fake.sleeps) == pytest.approx(1.0 + 1.02)
+    # Paced: never two requests closer than a second (60 RPM) and 1 %, the schedule a second and 2 % apart.
+    assert sum(fake.sleeps) == pytest.approx(1.01 + 1.02)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["done"] == 3
     assert (tmp_path / "index.html").read_text().count("<img ") == 3

@@ -64,7 +64,8 @@ class Pacer:
 
     ``rpm`` given: the budget, and its ceiling. Not given: ``UNKNOWN_RPM`` until the service's
     ``x-ratelimit-limit-requests`` says, then grown by 5 % of the ceiling (at least one) per
-    ``grow_after`` clean answers, up to the ceiling. A 429 pauses the deployment for Retry-After and cuts the budget.
+    ``grow_after`` clean answers, up to the ceiling. A 429 pauses the deployment for Retry-After; a second
+    one within ``grow_after`` answers also cuts the budget to 70 %.
 
     Example::
 
@@ -84,6 +85,7 @@ class Pacer:
     budget: float = field(init=False)
     clean: int = field(init=False, default=0)
     rate_limited: int = field(init=False, default=0)
+    since_429: int | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         if self.rpm is not None and not (self.rpm > 0 and math.isfinite(self.rpm)):
@@ -104,12 +106,14 @@ class Pacer:
     def on_send(self, now: float) -> None:
         """A request went at ``now``: the next one waits an interval.
 
-        A send a little late (the loop woke up late) keeps the schedule, up to the margin, so lateness does
-        not add up over a long batch; two sends are never closer than 60/budget seconds, so no window of
-        the service's limiter sees more than its share, and an idle spell earns no burst.
+        A send a little late (the loop woke up late) keeps the schedule, up to half the margin, so lateness
+        does not add up over a long batch; two sends are never closer than 60/budget seconds plus half the
+        margin, so no window of the service's limiter sees more than its share, and an idle spell earns no
+        burst.
         """
         exact = 60.0 / self.budget
-        self.next_at = max(self.next_at, now - self.margin * exact) + self.interval
+        # Half the margin makes up for lateness; the other half stays, against jitter on the way.
+        self.next_at = max(self.next_at, now - 0.5 * self.margin * exact) + self.interval
 
     def wanted_in_flight(self) -> int:
         """Requests to keep in flight to use the budget: budget x latency, plus one."""
@@ -130,6 +134,8 @@ class Pacer:
         if remaining is not None and remaining < 1:
             self.paused_until = max(self.paused_until, now + (reset if reset is not None else self.interval))
         self.clean += 1
+        if self.since_429 is not None:
+            self.since_429 += 1
         if self.clean >= self.grow_after:
             self.clean = 0
             top = self.ceiling if self.ceiling is not None else math.inf
@@ -137,12 +143,18 @@ class Pacer:
             self.budget = min(top, self.budget + step)
 
     def on_rate_limited(self, now: float, retry_after: float | None) -> None:
-        """A 429: pause for Retry-After (or two intervals) and cut the budget."""
+        """A 429: pause for Retry-After (or two intervals); another one soon after cuts the budget.
+
+        One 429 alone can be a neighbour's burst on a shared quota or jitter on the way; two within
+        ``grow_after`` answers say the budget is too high.
+        """
+        if self.since_429 is not None and self.since_429 < self.grow_after:
+            self.budget = max(MIN_RPM, self.budget * self.backoff)
         self.rate_limited += 1
+        self.since_429 = 0
         self.clean = 0
         wait = retry_after if retry_after is not None else 2 * self.interval
         self.paused_until = max(self.paused_until, now + wait)
-        self.budget = max(MIN_RPM, self.budget * self.backoff)
         self.next_at = max(self.next_at, self.paused_until)
 
 
