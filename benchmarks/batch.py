@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import subprocess
 import sys
@@ -132,7 +133,8 @@ def timed_batch(n: int, rpm: float, latency: float, deployments: list[str], conc
         if http is not None:
             http.close()
         refused = transport.refused if transport else emulator.posts() - n
-    ideal = (n - 1) * 60.0 / (rpm * len(deployments)) + latency
+    # Each deployment starts at once and sends its share at its own pace.
+    ideal = (math.ceil(n / len(deployments)) - 1) * 60.0 / rpm + latency
     return {
         "wall": wall,
         "ideal": ideal,
