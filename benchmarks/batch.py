@@ -265,7 +265,8 @@ def main() -> int:
         goals = []
     goals += [
         ("every item done once after kill -9", kill["killed"] and kill["done"] == kill["files"]),
-        ("extra POSTs all reported", kill["extra_posts"] == kill["reported_twice"]),
+        # An attempt the kill cut before its POST left is reported too: the journal cannot tell.
+        ("extra POSTs all reported", kill["extra_posts"] <= kill["reported_twice"]),
         ("all done", one["done"] == two["done"] == args.items),
         ("memory flat (growth < a tenth of the images' size)", large - small < 0.1 * kept),
     ]

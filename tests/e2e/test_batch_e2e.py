@@ -124,8 +124,9 @@ def test_kill_9_then_resume_does_every_item_once_and_counts_the_unknown_ones(
     posts = _posts(foundry_emulator)
     per_prompt = {p: sum(1 for r in posts if _prompt_of(r.json) == p) for p in PROMPTS}
     assert all(count >= 1 for count in per_prompt.values())
-    # Sent twice only when the kill cut an attempt, and each of those is reported.
-    assert len(posts) - 12 == len(report["may_be_billed_twice"])
+    # Sent twice only when the kill cut an attempt, and each of those is reported (an attempt cut before
+    # its POST left is reported too: from the journal, nobody can tell).
+    assert 0 <= len(posts) - 12 <= len(report["may_be_billed_twice"]) <= 4
     records = read_journal(outdir / "journal.jsonl")
     done_ids = [r["id"] for r in records if r["kind"] == "done"]
     assert len(done_ids) == len(set(done_ids)) == 12
