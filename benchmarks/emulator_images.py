@@ -18,9 +18,9 @@ import httpx
 from foundry_imagegen.emulator import Emulator
 
 SIZES = [
-    ("1024x1024", "gpt-image-1"),
-    ("1024x1536", "gpt-image-1"),
-    ("1536x1024", "gpt-image-1"),
+    ("1024x1024", "gpt-image-2"),
+    ("1024x1536", "gpt-image-2"),
+    ("1536x1024", "gpt-image-2"),
     ("2048x1152", "gpt-image-2"),
     ("3840x2160", "gpt-image-2"),
 ]
@@ -29,7 +29,7 @@ FORMATS = [("png", "opaque"), ("png", "transparent"), ("jpeg", "opaque"), ("webp
 
 def one(client: httpx.Client, url: str, size: str, deployment: str, fmt: str, background: str, n: int) -> float:
     body = {
-        "model": "gpt-4.1",
+        "model": "gpt-5.1",
         "input": f"a lighthouse on a cliff, variation {n}",
         "tools": [{"type": "image_generation", "size": size, "output_format": fmt, "background": background}],
     }

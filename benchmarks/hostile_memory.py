@@ -56,7 +56,9 @@ def client(url: str, mode: str, limit: int | None, queue: Any) -> None:
 
     options: dict[str, Any] = {"max_event_bytes": limit, "max_body_bytes": limit} if limit else {}
     try:
-        with FoundryClient(url, api_key="k", model="m", image_deployment="d", timeout=120, **options) as c:
+        with FoundryClient(
+            url, api_key="k", model="gpt-5.1", image_deployment="gpt-image-2", timeout=120, **options
+        ) as c:
             if mode == "line":
                 with c.stream("x") as stream:
                     stream.final()

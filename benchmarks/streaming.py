@@ -61,7 +61,7 @@ from foundry_imagegen import AsyncFoundryClient, FoundryClient, ImageGenerationT
 
 CHUNK = 64 * 1024
 PARTIALS = 3
-MODEL = "gpt-4.1"
+MODEL = "gpt-5.1"
 PROMPT = "a lighthouse at dusk, oil painting"
 T = TypeVar("T")
 
@@ -573,8 +573,8 @@ def run_loopback(args: argparse.Namespace, out: Path) -> None:
     with LoopbackServer(payload) as server:
         target = Target(
             url=server.url,
-            image_deployment="gpt-image-1",
-            tool={"type": "image_generation", "model": "gpt-image-1", "partial_images": PARTIALS},
+            image_deployment="gpt-image-2",
+            tool={"type": "image_generation", "model": "gpt-image-2", "partial_images": PARTIALS},
             out=out,
         )
         print(

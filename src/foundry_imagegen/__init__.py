@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ._core.agent_endpoints import AgentEndpoint
     from ._core.agents import Agent, AgentDeletion, AgentReference, AgentVersion, FileObject
     from ._core.background import PollProgress
+    from ._core.batch import BatchInputError, BatchItem, BatchReport
     from ._core.calls import CLIENT_DEFAULT, ClientDefault, ResponsesRequest, ToolChoice
     from ._core.catalog import (
         DisputedRuleWarning,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
     from ._core.conversations import MAX_REQUEST_BYTES, Conversation, ConversationDeletion
     from ._core.inputs import FileId, ImageInput, MaskWarning, ResolvedImage
+    from ._core.pacing import BatchProgress
     from ._core.results import (
         GeneratedImage,
         GenerationResult,
@@ -43,11 +45,13 @@ if TYPE_CHECKING:
     from ._core.stream import IncompleteStreamWarning, StreamProcessor
     from ._core.tool import ImageGenerationTool, InputImageMask, SvgOptions, SvgReasoning, ToolConfigWarning
     from ._shell._async.background import AsyncBackgroundGeneration
+    from ._shell._async.batch import AsyncBatchBackground, AsyncBatchRunner, AsyncBatchTarget
     from ._shell._async.client import AsyncFoundryClient
     from ._shell._async.conversations import AsyncConversations
     from ._shell._async.resources import AsyncAgents, AsyncFiles
     from ._shell._async.stream import AsyncImageStream
     from ._shell._sync.background import BackgroundGeneration
+    from ._shell._sync.batch import BatchBackground, BatchRunner, BatchTarget
     from ._shell._sync.client import FoundryClient
     from ._shell._sync.conversations import Conversations
     from ._shell._sync.resources import Agents, Files
@@ -95,6 +99,9 @@ __all__ = [
     "Agents",
     "AsyncAgents",
     "AsyncBackgroundGeneration",
+    "AsyncBatchBackground",
+    "AsyncBatchRunner",
+    "AsyncBatchTarget",
     "AsyncConversations",
     "AsyncFiles",
     "AsyncFoundryClient",
@@ -102,6 +109,13 @@ __all__ = [
     "AuthenticationError",
     "BackgroundGeneration",
     "BadRequestError",
+    "BatchBackground",
+    "BatchInputError",
+    "BatchItem",
+    "BatchProgress",
+    "BatchReport",
+    "BatchRunner",
+    "BatchTarget",
     "ClientClosedError",
     "ClientDefault",
     "ConfigurationError",
@@ -167,6 +181,16 @@ __all__ = [
 # Names resolve on first use (PEP 562): `import foundry_imagegen` stays cheap and the pydantic model
 # machinery, asyncio and friends load only when a program touches what needs them.
 _LAZY: dict[str, str] = {
+    "BatchInputError": "._core.batch",
+    "BatchItem": "._core.batch",
+    "BatchReport": "._core.batch",
+    "BatchProgress": "._core.pacing",
+    "AsyncBatchBackground": "._shell._async.batch",
+    "AsyncBatchRunner": "._shell._async.batch",
+    "AsyncBatchTarget": "._shell._async.batch",
+    "BatchBackground": "._shell._sync.batch",
+    "BatchRunner": "._shell._sync.batch",
+    "BatchTarget": "._shell._sync.batch",
     "CLIENT_DEFAULT": "._core.calls",
     "DisputedRuleWarning": "._core.catalog",
     "ModelCatalogWarning": "._core.catalog",

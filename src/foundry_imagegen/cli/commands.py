@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMANDS",
     "agent",
+    "batch",
     "completion",
     "edit",
     "emulator",
@@ -538,4 +539,18 @@ def completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # no
     return 0
 
 
-COMMANDS = {"generate": generate, "edit": edit, "agent": agent, "emulator": emulator, "completion": completion}
+def batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``batch``: a list of images, paced to the quota, journaled and resumable (see ``cli.batch``)."""
+    from .batch import run
+
+    return run(args, stdout=out, stderr=err)
+
+
+COMMANDS = {
+    "generate": generate,
+    "edit": edit,
+    "agent": agent,
+    "emulator": emulator,
+    "completion": completion,
+    "batch": batch,
+}

@@ -218,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+
+    from .batch import add_parser as add_batch_parser  # its own module: a command with a runner of its own
+
+    add_batch_parser(commands)
     return parser
 
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ..._core.routes import Route
     from ..._core.stream import StreamProcessor
     from .background import AsyncBackgroundGeneration
+    from .batch import AsyncBatchRunner
     from .conversations import AsyncConversations
     from .resources import AsyncAgents, AsyncFiles
     from .stream import AsyncImageStream
@@ -244,6 +245,26 @@ class AsyncFoundryClient(BaseFoundryClient):
         from .resources import AsyncFiles
 
         return AsyncFiles(self._context(), self._execute)
+
+    def batch(self, outdir: str | os.PathLike[str], **options: Any) -> AsyncBatchRunner:
+        """A runner that generates a list of images into ``outdir``: paced to the quota, journaled, resumable.
+
+        ``run(items)`` takes a JSONL or text file, or an iterable of prompts, objects or ``BatchItem``s, and
+        returns a ``BatchReport``.
+
+        Args:
+            outdir: Where the images, the journal, the summary and the gallery (``index.html``) go.
+            **options: ``AsyncBatchRunner``'s: ``deployments``, ``rpm``, ``concurrency``, ``resume``,
+                ``shard``, ``tool``, ``background``, ``on_progress``.
+
+        Example::
+
+            report = await client.batch("out", rpm=9).run("prompts.jsonl")
+            print(report.summary())
+        """
+        from .batch import AsyncBatchRunner
+
+        return AsyncBatchRunner(outdir, client=self, **options)
 
     @overload
     async def generate(

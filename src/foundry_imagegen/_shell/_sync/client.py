@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ..._core.routes import Route
     from ..._core.stream import StreamProcessor
     from .background import BackgroundGeneration
+    from .batch import BatchRunner
     from .conversations import Conversations
     from .resources import Agents, Files
     from .stream import ImageStream
@@ -244,6 +245,26 @@ class FoundryClient(BaseFoundryClient):
         from .resources import Files
 
         return Files(self._context(), self._execute)
+
+    def batch(self, outdir: str | os.PathLike[str], **options: Any) -> BatchRunner:
+        """A runner that generates a list of images into ``outdir``: paced to the quota, journaled, resumable.
+
+        ``run(items)`` takes a JSONL or text file, or an iterable of prompts, objects or ``BatchItem``s, and
+        returns a ``BatchReport``.
+
+        Args:
+            outdir: Where the images, the journal, the summary and the gallery (``index.html``) go.
+            **options: ``BatchRunner``'s: ``deployments``, ``rpm``, ``concurrency``, ``resume``,
+                ``shard``, ``tool``, ``background``, ``on_progress``.
+
+        Example::
+
+            report = client.batch("out", rpm=9).run("prompts.jsonl")
+            print(report.summary())
+        """
+        from .batch import BatchRunner
+
+        return BatchRunner(outdir, client=self, **options)
 
     @overload
     def generate(

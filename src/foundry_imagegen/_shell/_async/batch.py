@@ -1,0 +1,444 @@
+"""The batch runner: sends what the core's scheduler says, journals every step, saves every image at once."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
+
+import httpx
+
+from ..._core.batch import (
+    BatchInputError,
+    BatchItem,
+    BatchReport,
+    ItemState,
+    Verdict,
+    classify,
+    done_record,
+    failed_record,
+    in_shard,
+    local_image_paths,
+    parse_items,
+    parse_shard,
+    replay,
+    report_from_states,
+)
+from ..._core.calls import CLIENT_DEFAULT, ClientDefault
+from ..._core.pacing import BatchProgress, BatchScheduler, Finished, Poll, Send
+from ..._core.tool import ImageGenerationTool
+from ...exceptions import APIConnectionError, ConfigurationError, FoundryImageGenError
+from ..disk import atomic_write, target_path
+from ..gallery import write_batch_outputs
+from ..journal import JournalWriter, journal_name, read_item_lines, read_journal
+from ..workers import AsyncWorkers
+from ._backend import default_sleep
+
+if TYPE_CHECKING:
+    from ..._core.calls import ResponsesRequest
+    from ..._core.results import GenerationResult
+    from .client import AsyncFoundryClient
+
+__all__ = ["AsyncBatchBackground", "AsyncBatchRunner", "AsyncBatchTarget"]
+
+ItemsLike = Union[str, "os.PathLike[str]", Iterable[Union[str, Mapping[str, Any], BatchItem]]]
+
+
+class AsyncBatchBackground(Protocol):
+    """How the runner starts and polls background generations (``background=True`` responses).
+
+    ``start`` sends the create and returns the response id as soon as the service gives it; ``poll``
+    returns the finished result, or None while the response is queued or in progress (a failed one
+    raises its typed error).
+    """
+
+    async def start(self, client: AsyncFoundryClient, request: ResponsesRequest, *, client_request_id: str) -> str:
+        """Send ``request`` in background mode; the response id."""
+        ...
+
+    async def poll(self, client: AsyncFoundryClient, response_id: str) -> GenerationResult | None:
+        """The result when done, None while running."""
+        ...
+
+
+@dataclass(frozen=True)
+class AsyncBatchTarget:
+    """One place the work can go: a client (an endpoint) and an image deployment, with its quota if known.
+
+    Example::
+
+        AsyncBatchTarget(client, image_deployment="gpt-image-1", rpm=9)
+    """
+
+    client: AsyncFoundryClient
+    image_deployment: str | None = None
+    rpm: float | None = None
+
+    @property
+    def label(self) -> str:
+        """The deployment's name as the journal and the report show it."""
+        return self.image_deployment or self.client.image_deployment or "default"
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    action: Send | Poll
+    started: float
+    fields: Mapping[str, Any] | None = None
+    response_id: str | None = None
+    running: bool = False
+    error: BaseException | None = None
+    headers: Mapping[str, str] | None = None
+
+
+def _result_fields(result: GenerationResult, saved: Path, outdir: Path) -> dict[str, Any]:
+    image = result.image
+    # The image model's tokens (tool_usage.image_gen), in the wire shape the journal keeps.
+    usage = result.image_usage.model_dump(exclude_none=True) if result.image_usage is not None else None
+    fields: dict[str, Any] = {
+        "request_id": result.request_id,
+        "response_id": result.id,
+        "revised_prompt": result.revised_prompt,
+        "size": f"{image.width}x{image.height}" if image.width else image.size,
+        "format": image.format,
+        "bytes": len(image.data),
+    }
+    if isinstance(usage, Mapping):
+        fields["usage"] = dict(usage)
+    fields["file"] = saved.relative_to(outdir).as_posix()
+    return fields
+
+
+class AsyncBatchRunner:
+    """Generate a list of images into ``outdir``: quota-paced, journaled, resumable, sharded.
+
+    Made by ``client.batch(outdir, ...)``. ``deployments`` spread the work over several image
+    deployments of the client (``targets`` over several endpoints); ``rpm`` is each one's quota in
+    requests per minute (one number for all, or one each; unknown ones are learned from the service).
+    ``resume=True`` continues the journal in ``outdir``; ``shard=(i, n)`` (or ``"i/n"``) runs that share.
+    ``background`` starts and polls background generations instead of waiting on each request.
+
+    Example::
+
+        runner = client.batch("out", rpm=9, tool=ImageGenerationTool(quality="low"))
+        report = await runner.run("prompts.jsonl")
+        print(report.summary())
+    """
+
+    def __init__(
+        self,
+        outdir: str | os.PathLike[str],
+        *,
+        client: AsyncFoundryClient | None = None,
+        deployments: Sequence[str] = (),
+        targets: Sequence[AsyncBatchTarget] = (),
+        rpm: float | Sequence[float | None] | None = None,
+        concurrency: int = 16,
+        resume: bool = False,
+        shard: str | tuple[int, int] | None = None,
+        tool: ImageGenerationTool | Mapping[str, Any] | None = None,
+        background: AsyncBatchBackground | None = None,
+        max_attempts: int = 4,
+        poll_interval: float = 2.0,
+        timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
+        on_progress: Callable[[Mapping[str, Any], BatchProgress], None] | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        if not targets:
+            if client is None:
+                raise ConfigurationError("a batch needs a client or targets. Fix: client.batch(outdir, ...)")
+            targets = [AsyncBatchTarget(client, name) for name in deployments] or [AsyncBatchTarget(client)]
+        rpms = list(rpm) if isinstance(rpm, Sequence) else [rpm] * len(targets)
+        if len(rpms) != len(targets):
+            raise ConfigurationError(
+                f"rpm has {len(rpms)} values for {len(targets)} deployments. Fix: one, or one each"
+            )
+        self.targets = [
+            t if r is None else AsyncBatchTarget(t.client, t.image_deployment, r)
+            for t, r in zip(targets, rpms, strict=True)
+        ]
+        labels = [t.label for t in self.targets]
+        if len(set(labels)) != len(labels):
+            self._labels = [f"{label}#{index}" for index, label in enumerate(labels)]
+        else:
+            self._labels = labels
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigurationError(f"concurrency={concurrency!r}. Fix: an integer >= 1")
+        self.outdir = Path(outdir)
+        self.concurrency = concurrency
+        self.resume = resume
+        self.shard = parse_shard(shard) if isinstance(shard, str) else shard
+        if self.shard is not None:
+            parse_shard(f"{self.shard[0]}/{self.shard[1]}")
+        self.tool = dict(tool.model_dump(exclude_none=True) if isinstance(tool, ImageGenerationTool) else tool or {})
+        self.tool.pop("type", None)
+        self.background = background
+        self.max_attempts = max_attempts
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.on_progress = on_progress
+        self._clock = clock if clock is not None else time.monotonic
+        self._wall = clock if clock is not None else time.time
+        self._sleep = sleep if sleep is not None else default_sleep
+        self.journal_path = self.outdir / journal_name(self.shard)
+
+    # -- the items
+
+    def _items(self, items: ItemsLike) -> list[BatchItem]:
+        if isinstance(items, (str, os.PathLike)):
+            path = Path(items)
+            suffix = path.suffix.lower()
+            fmt: Literal["auto", "jsonl", "text"] = (
+                "jsonl" if suffix in (".jsonl", ".ndjson") else "text" if suffix == ".txt" else "auto"
+            )
+            parsed = parse_items(read_item_lines(path), fmt=fmt, source=str(path))
+        else:
+            given = list(items)
+            ready = [i for i in given if isinstance(i, BatchItem)]
+            if len(ready) == len(given):
+                parsed = ready
+                for key in ("id", "name"):
+                    values = [getattr(i, key) for i in ready]
+                    if len(set(values)) != len(values):
+                        raise ConfigurationError(f"duplicate {key}s among the BatchItems. Fix: one {key} per item")
+            else:
+                parsed = parse_items(given, fmt="auto", source="items")
+        if self.shard is not None:
+            parsed = [item for item in parsed if in_shard(item.id, *self.shard)]
+        # Input files are checked before anything is sent, as the lines were.
+        problems = [
+            (item.line or 0, f"input image {path!r} is not a file (relative paths start from the working folder)")
+            for item in parsed
+            for path in local_image_paths(item)
+            if not Path(path).is_file()
+        ]
+        if problems:
+            raise BatchInputError(problems, source=str(items) if isinstance(items, (str, os.PathLike)) else "items")
+        return parsed
+
+    # -- running
+
+    async def run(self, items: ItemsLike) -> BatchReport:
+        """Run the batch; returns its report (also written to ``summary.json`` and ``index.html``).
+
+        Example::
+
+            report = await client.batch("out").run(["a red fox", "a koi pond"])
+        """
+        work = self._items(items)
+        by_id = {item.id: item for item in work}
+        if self.journal_path.exists() and not self.resume:
+            raise ConfigurationError(
+                f"{self.journal_path} exists: this folder holds a batch. Fix: resume=True (--resume) to continue "
+                "it, or choose another output folder"
+            )
+        states = replay(read_journal(self.journal_path)) if self.resume else {}
+        started_at = self._clock()
+        journal = JournalWriter(self.journal_path)
+        try:
+            journal.write({"kind": "run", "t": self._wall(), "items": len(work), "shard": self._shard_text()})
+            to_send, polls, skipped = self._plan(work, states, journal)
+            scheduler = BatchScheduler(
+                self._labels,
+                to_send,
+                rpm=[t.rpm for t in self.targets],
+                concurrency=self.concurrency,
+                max_attempts=self.max_attempts,
+                poll_interval=self.poll_interval,
+                polls=polls,
+                already=skipped,
+                start=started_at,
+            )
+            await self._loop(scheduler, by_id, journal)
+            for index, target in enumerate(scheduler.targets):
+                if target.dropped:
+                    journal.write({"kind": "target_out", "target": self._labels[index], "reason": target.dropped})
+            if scheduler.stopped:
+                journal.write({"kind": "stopped", "t": self._wall(), "reason": scheduler.stopped})
+        finally:
+            journal.close()
+        wall = self._clock() - started_at
+        write_batch_outputs(self.outdir, wall_seconds=wall)
+        mine = {k: v for k, v in replay(read_journal(self.journal_path)).items() if k in by_id}
+        return report_from_states(
+            mine,
+            stopped=scheduler.stopped,
+            wall_seconds=wall,
+            targets_dropped=[f"{t.name}: {t.dropped}" for t in scheduler.targets if t.dropped],
+        )
+
+    def _shard_text(self) -> str:
+        return f"{self.shard[0]}/{self.shard[1]}" if self.shard else "0/1"
+
+    def _plan(
+        self, work: Sequence[BatchItem], states: Mapping[str, ItemState], journal: JournalWriter
+    ) -> tuple[list[str], list[tuple[str, int, str]], tuple[int, int]]:
+        to_send: list[str] = []
+        polls: list[tuple[str, int, str]] = []
+        done = failed = 0
+        for item in work:
+            state = states.get(item.id)
+            if state is None:
+                journal.write(
+                    {"kind": "pending", "id": item.id, "prompt": item.prompt, "name": item.name, "line": item.line}
+                )
+                to_send.append(item.id)
+                continue
+            action = state.resume_action()
+            if action == "skip":
+                done += state.status == "done"
+                failed += state.status == "failed"
+            elif action == "poll" and state.response_id and self.background is not None:
+                # A response id belongs to the endpoint that gave it: poll there (the first target if gone).
+                target = self._labels.index(state.target) if state.target in self._labels else 0
+                polls.append((item.id, target, state.response_id))
+            else:
+                to_send.append(item.id)
+        return to_send, polls, (done, failed)
+
+    async def _loop(self, scheduler: BatchScheduler, by_id: Mapping[str, BatchItem], journal: JournalWriter) -> None:
+        workers: AsyncWorkers[_Outcome] = AsyncWorkers(self.concurrency)
+        try:
+            while True:
+                action = scheduler.next_action(self._clock())
+                if isinstance(action, Finished):
+                    return
+                if isinstance(action, (Send, Poll)):
+                    record = self._started(action)
+                    journal.write(record)
+                    workers.spawn(functools.partial(self._job, action, by_id[action.item_id], record))
+                    continue
+                if workers.busy:
+                    outcomes = await workers.wait(action.seconds)
+                else:
+                    await self._sleep(action.seconds or 0.0)
+                    outcomes = []
+                for outcome in outcomes:
+                    record = self._land(scheduler, outcome)
+                    journal.write(record)
+                    if self.on_progress is not None:
+                        self.on_progress(record, scheduler.progress(self._clock()))
+        finally:
+            await workers.aclose()
+
+    def _started(self, action: Send | Poll) -> dict[str, Any]:
+        if isinstance(action, Poll):
+            return {"kind": "poll", "id": action.item_id, "target": self._labels[action.target], "t": self._wall()}
+        client = self.targets[action.target].client
+        return {
+            "kind": "started",
+            "id": action.item_id,
+            "attempt": action.attempt,
+            "target": self._labels[action.target],
+            "mode": "background" if self.background is not None else "direct",
+            "client_request_id": client._new_client_request_id(),
+            "t": self._wall(),
+        }
+
+    def _land(self, scheduler: BatchScheduler, outcome: _Outcome) -> dict[str, Any]:
+        now = self._clock()
+        action = outcome.action
+        item_id = action.item_id
+        target = self._labels[action.target]
+        latency = now - outcome.started
+        polled = isinstance(action, Poll)
+        if outcome.fields is not None:
+            if polled:
+                scheduler.polled_done(item_id, now)
+            else:
+                scheduler.answered(item_id, now, latency=latency, headers=outcome.headers)
+            attempt = action.attempt if isinstance(action, Send) else 0
+            fields = dict(outcome.fields)
+            file = fields.pop("file")
+            return done_record(
+                item_id, file=file, result_fields=fields, target=target, attempt=attempt, latency=latency
+            )
+        if outcome.response_id is not None:
+            if polled:
+                scheduler.still_running(item_id, now, outcome.response_id)
+                return {"kind": "running", "id": item_id, "response_id": outcome.response_id}
+            scheduler.accepted(item_id, now, outcome.response_id, latency=latency)
+            return {"kind": "accepted", "id": item_id, "response_id": outcome.response_id, "target": target}
+        error = outcome.error
+        assert error is not None
+        verdict: Verdict = classify(error)
+        if verdict.action == "stop":
+            hint = getattr(error, "hint", "")
+            scheduler.stop(f"{type(error).__name__}: {getattr(error, 'message', error)} {hint}".strip())
+        attempt = action.attempt if isinstance(action, Send) else 0
+        record = failed_record(item_id, error, verdict, target=target, attempt=attempt)
+        if isinstance(action, Poll):
+            status = getattr(error, "status", None)
+            http_failure = isinstance(error, APIConnectionError) or (status is not None and status >= 400)
+            fate = scheduler.poll_failed(item_id, now, verdict, action.response_id, http_failure=http_failure)
+            if fate == "repoll":
+                # Not "retry": the response id stays the item's, so a resume polls it rather than resend.
+                record.update(kind="running", response_id=action.response_id)
+                return record
+            if fate == "retry":
+                record.update(kind="retry", billed="maybe", rate_limited=False)
+                return record
+            return record
+        fate_of_send = scheduler.failed(item_id, now, verdict, headers=outcome.headers)
+        if fate_of_send == "retry":
+            record.update(kind="retry", billed=verdict.billed, rate_limited=verdict.rate_limited)
+        return record
+
+    async def _job(self, action: Send | Poll, item: BatchItem, started: Mapping[str, Any]) -> _Outcome:
+        begun = self._clock()
+        target = self.targets[action.target]
+        client = target.client
+        headers: Mapping[str, str] | None = None
+        try:
+            if isinstance(action, Poll):
+                assert self.background is not None
+                polled = await self.background.poll(client, action.response_id)
+                if polled is None:
+                    return _Outcome(action, begun, response_id=action.response_id)
+                return _Outcome(action, begun, fields=self._save(item, polled))
+            request, resolved = await client._build(
+                item.prompt,
+                tool={
+                    # Defaults for items that do not say; an agent's stored tool decides its own settings.
+                    **({} if item.agent else self.tool),
+                    **item.tool,
+                    **({"image_deployment": target.image_deployment} if target.image_deployment else {}),
+                },
+                model=item.model,
+                instructions=item.instructions,
+                images=list(item.images) or None,
+                mask=None,
+                agent=item.agent,
+                previous_response_id=None,
+                store=True if self.background is not None else None,
+                force_image=None,
+                upload_images=False,
+                stream=False,
+                extra_body=None,
+            )
+            client_request_id = str(started["client_request_id"])
+            if self.background is not None:
+                response_id = await self.background.start(client, request, client_request_id=client_request_id)
+                return _Outcome(action, begun, response_id=response_id)
+            client._check_open()
+            response = await client._send(
+                client._api_call(request), timeout=self.timeout, client_request_id=client_request_id
+            )
+            headers = dict(response.headers)
+            result = client._finish(response, require_image=True, requested_format=resolved.output_format)
+            return _Outcome(action, begun, fields=self._save(item, result), headers=headers)
+        except (FoundryImageGenError, OSError) as exc:
+            return _Outcome(action, begun, error=exc, headers=headers)
+
+    def _save(self, item: BatchItem, result: GenerationResult) -> dict[str, Any]:
+        # Written at once and dropped: a batch of thousands keeps no image in memory.
+        image = result.image
+        path = atomic_write(
+            target_path(self.outdir / item.name, image.format, fix_extension=True), image.data, overwrite=True
+        )
+        return _result_fields(result, path, self.outdir)
