@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
     from ._core.inputs import FileId, ImageInput, MaskWarning, ResolvedImage
+    from ._core.ratelimit import HttpInfo, RateLimit
     from ._core.results import (
         GeneratedImage,
         GenerationResult,
@@ -101,6 +102,7 @@ __all__ = [
     "GeneratedImage",
     "GenerationFailedError",
     "GenerationResult",
+    "HttpInfo",
     "ImageDeploymentError",
     "ImageFormatWarning",
     "ImageGenerationCall",
@@ -120,6 +122,7 @@ __all__ = [
     "NoImageGeneratedError",
     "NotFoundError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
     "ResolvedImage",
     "Response",
@@ -189,6 +192,7 @@ _LAZY: dict[str, str] = {
     "GeneratedImage": "._core.results",
     "GenerationFailedError": ".exceptions",
     "GenerationResult": "._core.results",
+    "HttpInfo": "._core.ratelimit",
     "ImageDeploymentError": ".exceptions",
     "ImageFormatWarning": "._core.results",
     "ImageGenerationCall": "._core.results",
@@ -200,6 +204,7 @@ _LAZY: dict[str, str] = {
     "NoImageGeneratedError": ".exceptions",
     "NotFoundError": ".exceptions",
     "PermissionDeniedError": ".exceptions",
+    "RateLimit": "._core.ratelimit",
     "RateLimitError": ".exceptions",
     "Response": "._core.results",
     "ResponseError": "._core.results",

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from .images import MIME_TYPES, ImageFormat, image_dimensions
+from .ratelimit import HttpInfo, RateLimit
 
 if TYPE_CHECKING:
     import os
@@ -463,6 +464,10 @@ class GenerationResult:
     request_id: str | None = None
     #: For ``edit``: ``"previous_response_id"`` or ``"input_image"``, the way the edit continued.
     edited_via: str | None = None
+    #: The rate-limit and diagnostic headers of the answer (remaining requests/tokens, region, request ids).
+    rate_limit: RateLimit | None = None
+    #: The raw HTTP status and response headers, credentials redacted.
+    http: HttpInfo | None = None
 
     def __repr__(self) -> str:
         return (

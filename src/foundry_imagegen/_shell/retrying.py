@@ -12,13 +12,19 @@ from .._core.retry import RetryPolicy
 
 __all__ = ["tenacity_kwargs"]
 
-log = logging.getLogger("foundry_imagegen")
+log = logging.getLogger("foundry_imagegen.retry")
 
 
-def tenacity_kwargs(policy: RetryPolicy, *, sleep: Callable[[float], Any] | None = None) -> dict[str, Any]:
+def tenacity_kwargs(
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], Any] | None = None,
+    on_retry: Callable[[int, BaseException | None, float], None] | None = None,
+) -> dict[str, Any]:
     """Arguments for ``tenacity.Retrying`` / ``AsyncRetrying``: the shells differ only in the loop.
 
-    The last typed error is re-raised when retries run out, never ``tenacity.RetryError``.
+    The last typed error is re-raised when retries run out, never ``tenacity.RetryError``. ``on_retry``
+    hears (attempt number, error, wait) before each wait: the call's span records it.
     """
 
     def should_retry(state: tenacity.RetryCallState) -> bool:
@@ -39,6 +45,8 @@ def tenacity_kwargs(policy: RetryPolicy, *, sleep: Callable[[float], Any] | None
         seconds = state.next_action.sleep if state.next_action is not None else 0.0
         # Retries heal themselves: INFO, not WARNING (Azure SDK logging guideline).
         log.info("retrying in %.2fs after attempt %d: %s", seconds, state.attempt_number, type(error).__name__)
+        if on_retry is not None:
+            on_retry(state.attempt_number, error, seconds)
 
     kwargs: dict[str, Any] = {
         "retry": should_retry,

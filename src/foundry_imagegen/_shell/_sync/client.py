@@ -21,6 +21,7 @@ from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error
 from ..retrying import tenacity_kwargs
+from ..tracing import NO_TRACE, CallTrace
 from ._backend import IS_ASYNC, Lock, Retrying, default_sleep
 
 if TYPE_CHECKING:
@@ -317,6 +318,7 @@ class FoundryClient(BaseFoundryClient):
         from .stream import ImageStream
 
         processor = self._stream_processor(on_partial_image)
+        traces: list[CallTrace] = []
 
         def open_stream() -> httpx.Response:
             # Built on entering the block, like the request itself: uploads and agent lookups are I/O.
@@ -336,9 +338,15 @@ class FoundryClient(BaseFoundryClient):
                 extra_body=extra_body,
             )
             processor.requested_format = resolved.output_format
-            return self._open_stream(self._api_call(request), timeout=timeout)
+            call = self._api_call(request)
+            traces.append(self._telemetry.start(call))
+            try:
+                return self._open_stream(call, timeout=timeout, trace=traces[0])
+            except BaseException as exc:
+                traces[0].fail(exc)
+                raise
 
-        return ImageStream(open_stream, processor)
+        return ImageStream(open_stream, processor, traces)
 
     def create_response(
         self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT
@@ -385,18 +393,33 @@ class FoundryClient(BaseFoundryClient):
     ) -> T:
         self._check_open()
         client_request_id = self._new_client_request_id()
-        for attempt in Retrying(**tenacity_kwargs(self._retry, sleep=self._sleep)):
-            with attempt:
-                response = self._send(call, timeout=timeout, client_request_id=client_request_id)
-                return parse(response)
+        trace = self._telemetry.start(call)
+        try:
+            for attempt in Retrying(**tenacity_kwargs(self._retry, sleep=self._sleep, on_retry=trace.retry)):
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    response = self._send(
+                        call, timeout=timeout, client_request_id=client_request_id, attempt=number, trace=trace
+                    )
+                    value = self._parse_answer(response, parse)
+                    trace.succeed(value, client_request_id=client_request_id)
+                    return value
+        except BaseException as exc:
+            trace.fail(exc)
+            raise
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def _open_stream(self, call: ApiCall, *, timeout: float | httpx.Timeout | ClientDefault | None) -> httpx.Response:
+    def _open_stream(
+        self, call: ApiCall, *, timeout: float | httpx.Timeout | ClientDefault | None, trace: CallTrace = NO_TRACE
+    ) -> httpx.Response:
         self._check_open()
         client_request_id = self._new_client_request_id()
-        for attempt in Retrying(**tenacity_kwargs(self._retry, sleep=self._sleep)):
+        for attempt in Retrying(**tenacity_kwargs(self._retry, sleep=self._sleep, on_retry=trace.retry)):
             with attempt:
-                response = self._send(call, timeout=timeout, client_request_id=client_request_id, stream=True)
+                number = attempt.retry_state.attempt_number
+                response = self._send(
+                    call, timeout=timeout, client_request_id=client_request_id, stream=True, attempt=number, trace=trace
+                )
                 if response.status_code >= 400:
                     try:
                         response.read()
@@ -413,17 +436,23 @@ class FoundryClient(BaseFoundryClient):
         timeout: float | httpx.Timeout | ClientDefault | None,
         client_request_id: str,
         stream: bool = False,
+        attempt: int = 1,
+        trace: CallTrace = NO_TRACE,
     ) -> httpx.Response:
         for auth_attempt in range(2):
             http_request = self._httpx_request(
                 call, token=self._token(), timeout=timeout, client_request_id=client_request_id
             )
+            started = time.perf_counter()
             try:
                 # Never follow redirects, even on an injected client: httpx keeps a custom api-key header
                 # on a cross-origin redirect.
                 response = self._http.send(http_request, stream=stream, follow_redirects=False)
             except httpx.HTTPError as exc:
-                raise map_transport_error(exc, call.method) from exc
+                error = map_transport_error(exc, call.method)
+                self._attempt_done(call, trace, None, error, started=started, attempt=attempt)
+                raise error from exc
+            self._attempt_done(call, trace, response, None, started=started, attempt=attempt)
             if not self._wants_reauth(response.status_code, auth_attempt):
                 return response
             response.close()

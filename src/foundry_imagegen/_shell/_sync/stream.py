@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -14,7 +14,10 @@ from ..._core.events import StreamEvent
 from ..._core.parse import request_id_of
 from ..._core.results import GeneratedImage, GenerationResult
 from ..._core.stream import StreamProcessor
+from ...exceptions import ServiceError
+from ..base import with_http
 from ..streaming import StreamBase, broken_stream_error, is_json
+from ..tracing import CallTrace
 
 __all__ = ["ImageStream"]
 
@@ -32,10 +35,14 @@ class ImageStream(StreamBase):
             result = stream.final()
     """
 
-    def __init__(self, open: Callable[[], httpx.Response], processor: StreamProcessor) -> None:
-        super().__init__(processor)
+    def __init__(
+        self,
+        open: Callable[[], httpx.Response],
+        processor: StreamProcessor,
+        traces: Sequence[CallTrace] = (),
+    ) -> None:
+        super().__init__(processor, traces)
         self._open = open
-        self._response: httpx.Response | None = None
         self._events: Iterator[StreamEvent] | None = None
 
     def __enter__(self) -> ImageStream:
@@ -57,6 +64,7 @@ class ImageStream(StreamBase):
             stream.close()  # leaving the with-block does this
         """
         self._closed = True
+        self._trace.close_early()
         if self._response is not None:
             self._response.close()
 
@@ -69,11 +77,21 @@ class ImageStream(StreamBase):
                 return
             for chunk in response.iter_bytes():
                 for event in self._processor.feed(chunk):
+                    self._trace.partial(self._processor.partials_seen)
                     yield event
             for event in self._processor.end():
                 yield event
+            self._end_trace(response)
         except httpx.HTTPError as exc:
-            raise broken_stream_error(exc, self._processor) from exc
+            error = broken_stream_error(exc, self._processor)
+            self._trace.fail(error)
+            raise error from exc
+        except ServiceError as exc:
+            self._trace.fail(with_http(exc, response))
+            raise
+        except BaseException as exc:
+            self._trace.fail(exc)
+            raise
         finally:
             response.close()
 
@@ -120,7 +138,7 @@ class ImageStream(StreamBase):
         """
         for _ in self._iterator():
             self._processor.take_images()
-        return self._processor.result()
+        return self._result()
 
     def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
@@ -138,7 +156,7 @@ class ImageStream(StreamBase):
             for image in self.images():
                 if partials:
                     self._save_partial(image, path, overwrite, written)
-            return self._processor.result().save(path, overwrite=overwrite)
+            return self._result().save(path, overwrite=overwrite)
         except BaseException:
             self._remove(written)
             raise
