@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         UnknownModelWarning,
     )
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
+    from ._core.doctor import DoctorCheck, DoctorReport
     from ._core.inputs import FileId, ImageInput, MaskWarning, ResolvedImage
     from ._core.ratelimit import HttpInfo, RateLimit
     from ._core.results import (
@@ -94,6 +95,8 @@ __all__ = [
     "ContentFilterError",
     "DeploymentNotFoundError",
     "DisputedRuleWarning",
+    "DoctorCheck",
+    "DoctorReport",
     "FileId",
     "FileObject",
     "Files",
@@ -187,6 +190,8 @@ _LAZY: dict[str, str] = {
     "ConfigurationError": ".exceptions",
     "ContentFilterError": ".exceptions",
     "DeploymentNotFoundError": ".exceptions",
+    "DoctorCheck": "._core.doctor",
+    "DoctorReport": "._core.doctor",
     "FoundryClient": "._shell._sync.client",
     "FoundryImageGenError": ".exceptions",
     "GeneratedImage": "._core.results",

@@ -30,6 +30,7 @@ __all__ = [
     "COMMANDS",
     "agent",
     "completion",
+    "doctor",
     "edit",
     "emulator",
     "endpoint_configured",
@@ -538,4 +539,18 @@ def completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # no
     return 0
 
 
-COMMANDS = {"generate": generate, "edit": edit, "agent": agent, "emulator": emulator, "completion": completion}
+def doctor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``foundry-imagegen doctor``: see ``cli/doctor.py``."""
+    from . import doctor as command
+
+    return command.run(args, out, err)
+
+
+COMMANDS = {
+    "generate": generate,
+    "edit": edit,
+    "agent": agent,
+    "emulator": emulator,
+    "completion": completion,
+    "doctor": doctor,
+}

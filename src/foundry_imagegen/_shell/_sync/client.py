@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential, TokenCredential
 
     from ..._core.agents import AgentReference, AgentVersion
+    from ..._core.doctor import DoctorReport
     from ..._core.inputs import ImageInput
     from ..._core.results import GeneratedImage, GenerationResult
     from .resources import Agents, Files
@@ -347,6 +348,22 @@ class FoundryClient(BaseFoundryClient):
                 raise
 
         return ImageStream(open_stream, processor, traces)
+
+    def diagnose(self, *, generate: bool = False, tool: Mapping[str, Any] | None = None) -> DoctorReport:
+        """Run the troubleshooting checks (endpoint, auth, deployments, tool, headers, region) and report.
+
+        Makes no paid call unless ``generate=True`` (one low-quality image, billed). ``tool`` holds tool
+        settings to check, e.g. ``{"quality": "high", "size": "1536x1024"}``.
+
+        Example::
+
+            report = client.diagnose()
+            print(report.ok, [check.status for check in report.checks])
+        """
+        from .doctor import run_diagnose
+
+        self._check_open()
+        return run_diagnose(self, generate=generate, tool=tool)
 
     def create_response(
         self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT
