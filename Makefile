@@ -46,6 +46,7 @@ bench-smoke: $(VENV)/.dev
 	$(BIN)/python benchmarks/streaming.py --smoke
 	$(BIN)/python benchmarks/import_time.py --runs 1
 	$(BIN)/python benchmarks/emulator_images.py --runs 1
+	$(BIN)/python benchmarks/tracing.py --smoke
 
 test: lint typecheck unit bench-smoke
 
@@ -53,6 +54,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_time.py
 	$(BIN)/python benchmarks/streaming.py
 	$(BIN)/python benchmarks/emulator_images.py
+	$(BIN)/python benchmarks/tracing.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache .hypothesis
