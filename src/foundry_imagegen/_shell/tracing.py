@@ -134,6 +134,7 @@ class CallTrace:
         self._ended = False
         self._partials = 0
         self._first_partial: float | None = None
+        self._first_chunk: float | None = None
         self._status: int | None = None
         self._span = (
             tracer.start_span(operation.span_name, kind=trace.SpanKind.CLIENT, attributes=operation.attributes)
@@ -171,8 +172,10 @@ class CallTrace:
                 attrs["http.response.status_code"] = status
         self._span.add_event(f"{NS}.retry", attrs)
 
-    def partial(self, partials_seen: int) -> None:
+    def stream_event(self, partials_seen: int) -> None:
         """A stream event was read; ``partials_seen`` is the stream's partial-image count so far."""
+        if not self._ended and self._first_chunk is None:
+            self._first_chunk = time.perf_counter() - self._started
         if not self._ended and partials_seen > self._partials:
             if self._first_partial is None:
                 self._first_partial = time.perf_counter() - self._started
@@ -187,8 +190,8 @@ class CallTrace:
         attrs: dict[str, AttrValue] = {}
         if isinstance(value, GenerationResult):
             attrs = result_attributes(value)
-            if self._first_partial is not None:
-                attrs["gen_ai.response.time_to_first_chunk"] = round(self._first_partial, 6)
+            if self._first_chunk is not None:
+                attrs["gen_ai.response.time_to_first_chunk"] = round(self._first_chunk, 6)
             self._tool_spans(value, client_request_id)
             self._record_tokens(value, attrs)
         self._end(attrs, None)

@@ -76,7 +76,7 @@ class AsyncImageStream(StreamBase):
                 return
             async for chunk in response.aiter_bytes():
                 for event in self._processor.feed(chunk):
-                    self._trace.partial(self._processor.partials_seen)
+                    self._trace.stream_event(self._processor.partials_seen)
                     yield event
             for event in self._processor.end():
                 yield event

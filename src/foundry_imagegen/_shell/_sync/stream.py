@@ -77,7 +77,7 @@ class ImageStream(StreamBase):
                 return
             for chunk in response.iter_bytes():
                 for event in self._processor.feed(chunk):
-                    self._trace.partial(self._processor.partials_seen)
+                    self._trace.stream_event(self._processor.partials_seen)
                     yield event
             for event in self._processor.end():
                 yield event
