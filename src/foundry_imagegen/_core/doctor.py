@@ -208,6 +208,10 @@ def _lifecycle(name: str, role: Literal["image", "orchestrator"], today: date) -
             ("pass deployment_models={'<deployment>': '<model>'} if the deployment runs a catalog model"),
         )
     status = lifecycle_status(entry, today=today)
+    lifecycle = status.lifecycle
+    later = lifecycle.latest_retirement if lifecycle is not None and lifecycle.disputed else None
+    if status.state == "retired" and later is not None and later > today:
+        return "warn", status.message, "plan the move now: one source already calls it retired"
     if status.state == "retired":
         return "fail", status.message, "deploy a current model (foundry_imagegen.models.current_*(today=...))"
     if status.state == "retiring":
@@ -305,6 +309,8 @@ def _deployment_check(f: DoctorFacts, role: Literal["image", "orchestrator"]) ->
             )
     else:
         checks.append(DoctorCheck(f"{cid}.kind", f"{title} is an image model", "pass", f"{name} runs {model}"))
+    if checks[-1].status == "fail":
+        return checks  # a model of the wrong kind has no date worth checking
     status, detail, fix = _lifecycle(model, "image" if role == "image" else "orchestrator", f.today)
     checks.append(DoctorCheck(f"{cid}.date", f"{title} in date", status, detail, fix))
     return checks
@@ -327,11 +333,15 @@ def _tool(f: DoctorFacts) -> DoctorCheck:
     title = "tool settings"
     if not f.image_deployment:
         return DoctorCheck("tool", title, "skip", "no image deployment")
+    if f.deployments is not None and _find(f, f.image_deployment) is None:
+        return DoctorCheck("tool", title, "skip", "the image deployment was not found")
     from pydantic import ValidationError
 
     from .tool import ImageGenerationTool
 
     model = _model_of(f, f.image_deployment)
+    if _find(f, f.image_deployment) is not None and not model.startswith(("gpt-image-", "dall-e")):
+        return DoctorCheck("tool", title, "skip", f"{f.image_deployment} does not run an image model")
     settings = {k: v for k, v in f.tool.items() if k not in ("image_deployment", "image_model")}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -72,7 +72,7 @@ async def run_diagnose(
                 listed = None
             facts["deployments"] = listed
             facts["deployments_detail"] = (
-                f"{len(listed)} deployments listed" if listed is not None else "the listing was not JSON"
+                f"{len(listed)} deployment(s) listed" if listed is not None else "the listing was not JSON"
             )
         else:
             facts["deployments_detail"] = f"the deployments listing answered HTTP {status}"
