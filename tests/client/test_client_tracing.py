@@ -29,7 +29,9 @@ from foundry_imagegen import (
     BadRequestError,
     ContentFilterError,
     DeploymentNotFoundError,
+    GenerationFailedError,
     ImageGenerationTool,
+    NoImageGeneratedError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -37,10 +39,10 @@ from foundry_imagegen import (
     TruncatedStreamError,
 )
 from foundry_imagegen._shell import tracing
-from tests.client.test_client_stream import Chunks, mock_stream
-from tests.client.wire import PNG_B64, PROJECT_URL, error_response, image_call, ok_response, server_error
+from tests.client.test_client_stream import Chunks, failing_body, mock_stream
+from tests.client.wire import PNG_B64, PROJECT_URL, error_response, image_call, message, ok_response, server_error
 from tests.harness import API_KEY, IMAGE_DEPLOYMENT, MODEL
-from tests.testkit import image_stream, make_png
+from tests.testkit import image_stream, make_png, sse
 
 USAGE: dict[str, Any] = {
     "usage": {"input_tokens": 12, "output_tokens": 34, "total_tokens": 46},
@@ -208,6 +210,15 @@ async def test_retries_are_events_of_the_one_span(h, otel):
             lambda: error_response(400, {"code": "content_filter", "message": "blocked", "param": "prompt"}),
             ContentFilterError,
         ),
+        (lambda: ok_response([message("no image today")]), NoImageGeneratedError),
+        (
+            lambda: ok_response([], status="failed", error={"code": "server_error", "message": "x"}),
+            ServerError,
+        ),
+        (
+            lambda: ok_response([], status="incomplete", incomplete_details={"reason": "max_output_tokens"}),
+            GenerationFailedError,
+        ),
     ],
 )
 async def test_each_error_class_ends_the_span_with_its_type(h, otel, answer, error_cls):
@@ -221,7 +232,7 @@ async def test_each_error_class_ends_the_span_with_its_type(h, otel, answer, err
     assert chat.status.status_code is StatusCode.ERROR
     assert chat.attributes is not None
     assert chat.attributes["error.type"] == type(caught.value).__name__
-    assert chat.attributes["http.response.status_code"] == caught.value.status
+    assert chat.attributes.get("http.response.status_code") == caught.value.status
     (duration,) = otel.metrics()["gen_ai.client.operation.duration"]
     assert duration.data.data_points[0].attributes["error.type"] == type(caught.value).__name__
     assert "gen_ai.client.token.usage" not in otel.metrics()
@@ -285,6 +296,19 @@ async def test_a_broken_stream_ends_its_span_with_the_error(h, otel):
 
     chat = otel.span(f"chat {MODEL}")
     assert chat.attributes is not None and chat.attributes["error.type"] == "TruncatedStreamError"
+
+
+async def test_an_error_event_in_the_stream_ends_its_span(h, otel):
+    mock_stream(h, failing_body(sse("error", {"sequence_number": 5, "code": "content_filter", "message": "no"})))
+    client = h.client()
+
+    with pytest.raises(ContentFilterError):
+        async with h.opened(client) as stream:
+            await h.run(stream.final)
+
+    chat = otel.span(f"chat {MODEL}")
+    assert chat.attributes is not None and chat.attributes["error.type"] == "ContentFilterError"
+    assert chat.status.status_code is StatusCode.ERROR
 
 
 async def test_a_refused_stream_ends_its_span(h, otel):

@@ -64,9 +64,11 @@ def _meter_provider() -> Any:
     if metrics is None:
         return None
     provider = metrics.get_meter_provider()
-    from opentelemetry.metrics._internal import _ProxyMeterProvider  # the app imported the API already
-
-    if isinstance(provider, (_ProxyMeterProvider, metrics.NoOpMeterProvider)):
+    # The API's stand-in until a provider is set is private; without it, only the no-op class is known.
+    proxy = getattr(
+        sys.modules.get("opentelemetry.metrics._internal"), "_ProxyMeterProvider", metrics.NoOpMeterProvider
+    )
+    if isinstance(provider, (proxy, metrics.NoOpMeterProvider)):
         return None
     return provider
 
