@@ -57,7 +57,7 @@ async def test_one_info_line_per_attempt_and_no_key_in_debug(h, caplog):
     with caplog.at_level(logging.DEBUG, logger="foundry_imagegen"):
         await h.run(client.generate, "a fox")
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "foundry_imagegen.http"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "foundry_imagegen.http" and r.levelno == logging.INFO]
     assert len(lines) == 2
     assert lines[0].startswith("POST /api/projects/p1/openai/v1/responses -> 500 in ")
     assert lines[0].endswith("(request id req-err-1, attempt 1)")

@@ -1,7 +1,7 @@
 """What the spans and metrics say, per the OpenTelemetry GenAI conventions: pure functions, no OTel import.
 
 The shell (``_shell/tracing.py``) turns these names and attribute maps into spans, events and metric points.
-Only ``str``, ``bool``, ``int`` and ``float`` values are produced, and never a credential, a token or image
+Only ``str``, ``bool``, ``int``, ``float`` and tuples of ``str`` are produced, and never a credential, a token or image
 bytes: prompts and revised prompts appear only when content capture is on, and even then only text parts.
 """
 
@@ -30,7 +30,7 @@ __all__ = [
     "token_points",
 ]
 
-AttrValue = Union[str, bool, int, float]
+AttrValue = Union[str, bool, int, float, tuple[str, ...]]
 Attributes = dict[str, AttrValue]
 
 #: Our own attribute namespace, for what the conventions do not name.
@@ -219,7 +219,7 @@ def result_attributes(result: GenerationResult) -> Attributes:
     if response.model:
         attrs["gen_ai.response.model"] = response.model
     if response.status:
-        attrs["gen_ai.response.finish_reasons"] = response.status
+        attrs["gen_ai.response.finish_reasons"] = (response.status,)
     usage = response.usage
     if usage is not None:
         if usage.input_tokens is not None:

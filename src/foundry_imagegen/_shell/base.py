@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .._core.results import GeneratedImage, GenerationResult
     from .._core.stream import StreamProcessor
 
-log = logging.getLogger("foundry_imagegen")
+log = logging.getLogger("foundry_imagegen.http")
 
 AuthKind = Literal["api-key", "key-credential", "token-credential"]
 
