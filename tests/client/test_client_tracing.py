@@ -392,3 +392,21 @@ def test_with_the_api_but_no_provider_a_call_gets_no_trace():
     from foundry_imagegen._core.calls import ApiCall
 
     assert tracing.Telemetry({}).start(ApiCall("POST", PROJECT_URL)) is tracing.NO_TRACE
+
+
+async def test_metrics_without_a_tracer_provider(h, monkeypatch):
+    setup = Otel()
+    monkeypatch.setattr(tracing, "_tracer_provider", lambda: None)
+    monkeypatch.setattr(tracing, "_meter_provider", lambda: setup.meter_provider)
+    h.mock.post(PROJECT_URL).mock(return_value=ok_response(**USAGE))
+    client = h.client()
+
+    await h.run(client.generate, "a red fox")
+
+    assert setup.spans == []
+    metrics = setup.metrics()
+    assert {p.attributes["gen_ai.token.type"] for p in metrics["gen_ai.client.token.usage"][0].data.data_points} == {
+        "input",
+        "output",
+    }
+    assert metrics["gen_ai.client.operation.duration"][0].data.data_points[0].count == 1
