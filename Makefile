@@ -53,6 +53,7 @@ bench-smoke: $(VENV)/.dev
 	$(BIN)/python benchmarks/image_check.py --smoke
 	$(BIN)/python benchmarks/hostile_memory.py --smoke
 	$(BIN)/python benchmarks/batch.py --smoke
+	$(BIN)/python benchmarks/tracing.py --smoke
 
 # The docs site into site/, strict: a broken link, anchor or API reference fails the build.
 docs: $(VENV)/.docs
@@ -70,6 +71,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/image_check.py
 	$(BIN)/python benchmarks/hostile_memory.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/tracing.py
 
 clean:
 	rm -rf $(VENV) out site .mypy_cache .ruff_cache .pytest_cache .hypothesis

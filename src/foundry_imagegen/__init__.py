@@ -28,8 +28,10 @@ if TYPE_CHECKING:
     )
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
     from ._core.conversations import MAX_REQUEST_BYTES, Conversation, ConversationDeletion
+    from ._core.doctor import DoctorCheck, DoctorReport
     from ._core.inputs import FileId, ImageInput, MaskWarning, ResolvedImage
     from ._core.pacing import BatchProgress
+    from ._core.ratelimit import HttpInfo, RateLimit
     from ._core.results import (
         GeneratedImage,
         GenerationResult,
@@ -125,6 +127,8 @@ __all__ = [
     "Conversations",
     "DeploymentNotFoundError",
     "DisputedRuleWarning",
+    "DoctorCheck",
+    "DoctorReport",
     "FileId",
     "FileObject",
     "Files",
@@ -134,6 +138,7 @@ __all__ = [
     "GenerationFailedError",
     "GenerationInProgressError",
     "GenerationResult",
+    "HttpInfo",
     "ImageDeploymentError",
     "ImageFormatWarning",
     "ImageGenerationCall",
@@ -155,6 +160,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "PollProgress",
+    "RateLimit",
     "RateLimitError",
     "ResolvedImage",
     "Response",
@@ -240,11 +246,14 @@ _LAZY: dict[str, str] = {
     "ConfigurationError": ".exceptions",
     "ContentFilterError": ".exceptions",
     "DeploymentNotFoundError": ".exceptions",
+    "DoctorCheck": "._core.doctor",
+    "DoctorReport": "._core.doctor",
     "FoundryClient": "._shell._sync.client",
     "FoundryImageGenError": ".exceptions",
     "GeneratedImage": "._core.results",
     "GenerationFailedError": ".exceptions",
     "GenerationResult": "._core.results",
+    "HttpInfo": "._core.ratelimit",
     "ImageDeploymentError": ".exceptions",
     "ImageFormatWarning": "._core.results",
     "ImageGenerationCall": "._core.results",
@@ -258,6 +267,7 @@ _LAZY: dict[str, str] = {
     "NoImageGeneratedError": ".exceptions",
     "NotFoundError": ".exceptions",
     "PermissionDeniedError": ".exceptions",
+    "RateLimit": "._core.ratelimit",
     "RateLimitError": ".exceptions",
     "Response": "._core.results",
     "ResponseError": "._core.results",

@@ -36,7 +36,10 @@ one-line ``hint`` drawn from the service's own troubleshooting advice. Secrets n
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ._core.ratelimit import HttpInfo, RateLimit
 
 __all__ = [
     "APIConnectionError",
@@ -140,6 +143,10 @@ class ServiceError(FoundryImageGenError):
 
     #: Used when nothing more specific is known about the failure.
     default_hint = "See the message and the request id; retry if the failure looks temporary."
+    #: The answer's rate-limit and diagnostic headers (a ``RateLimit``), set by the client; None before.
+    rate_limit: RateLimit | None = None
+    #: The raw HTTP status and headers of the answer (an ``HttpInfo``, credentials redacted), set by the client.
+    http: HttpInfo | None = None
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ import pytest
 import foundry_imagegen
 from foundry_imagegen import AsyncFoundryClient, FoundryClient, exceptions
 
-ASYNC_METHODS = {"edit", "generate", "create_response", "close"}
+ASYNC_METHODS = {"edit", "generate", "create_response", "close", "diagnose"}
 
 
 def public_members(cls: type) -> dict[str, object]:

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from .images import MIME_TYPES, ImageFormat, image_dimensions
+from .ratelimit import HttpInfo, RateLimit
 
 if TYPE_CHECKING:
     import os
@@ -431,6 +432,40 @@ class GeneratedImage:
         (``application/octet-stream`` if unknown)."""
         return MIME_TYPES[self.format] if self.format else "application/octet-stream"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:  # noqa: ARG002 (IPython passes them)
+        """Jupyter shows the image itself (PNG, JPEG, GIF, WebP bytes; SVG as text), with the repr as text."""
+        bundle: dict[str, Any] = {"text/plain": repr(self)}
+        if self.format == "svg":
+            bundle["image/svg+xml"] = self.data.decode("utf-8", "replace")
+        elif self.format is not None:
+            bundle[self.mime_type] = self.data
+        return bundle
+
+    def _repr_png_(self) -> bytes | None:
+        return self.data if self.format == "png" else None
+
+    def _repr_jpeg_(self) -> bytes | None:
+        return self.data if self.format == "jpeg" else None
+
+    def to_pil(self) -> Any:
+        """The image as a Pillow ``Image`` (needs Pillow: ``pip install 'foundry-imagegen[pillow]'``).
+
+        Example::
+
+            image.to_pil().resize((256, 256)).show()
+        """
+        try:
+            from PIL import Image
+        except ImportError as exc:
+            raise ModuleNotFoundError(
+                "GeneratedImage.to_pil() needs Pillow, which is not installed. Fix: pip install "
+                "'foundry-imagegen[pillow]' (or pillow); image.data holds the bytes without it",
+                name="PIL",
+            ) from exc
+        import io  # in memory only
+
+        return Image.open(io.BytesIO(self.data))
+
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True) -> Path:
         """Write the image atomically and return the path written.
 
@@ -463,6 +498,10 @@ class GenerationResult:
     request_id: str | None = None
     #: For ``edit``: ``"conversation"``, ``"previous_response_id"`` or ``"input_image"``, the way it continued.
     edited_via: str | None = None
+    #: The rate-limit and diagnostic headers of the answer (remaining requests/tokens, region, request ids).
+    rate_limit: RateLimit | None = None
+    #: The raw HTTP status and response headers, credentials redacted.
+    http: HttpInfo | None = None
 
     def __repr__(self) -> str:
         return (

@@ -28,6 +28,7 @@ from .._core.deadline import Deadline
 from .._core.flows import Step, build_flow
 from .._core.limits import check_size_limit
 from .._core.plan import AgentCache, CallDefaults
+from .._core.ratelimit import HttpInfo, rate_limit_from_headers
 from .._core.retry import RetryPolicy
 from .._core.tool import ImageGenerationTool
 from .._version import __version__
@@ -37,7 +38,9 @@ from ..exceptions import (
     AuthenticationError,
     ClientClosedError,
     ConfigurationError,
+    ServiceError,
 )
+from .tracing import CallTrace, Telemetry, configure_logging, log_attempt
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -47,13 +50,27 @@ if TYPE_CHECKING:
     from .._core.routes import Route
     from .._core.stream import StreamProcessor
 
-log = logging.getLogger("foundry_imagegen")
+log = logging.getLogger("foundry_imagegen.http")
 
 AuthKind = Literal["api-key", "key-credential", "token-credential"]
 
 _PY = ".".join(map(str, sys.version_info[:3]))
 USER_AGENT = f"foundry-imagegen/{__version__} Python/{_PY} httpx/{httpx.__version__}"
 _REDACTED_HEADERS = frozenset({"api-key", "authorization"})
+R = TypeVar("R")
+
+
+def with_http(value: R, response: httpx.Response) -> R:
+    """A result or service error with the answer's ``rate_limit`` and ``http`` (redacted headers) attached."""
+    from .._core.results import GenerationResult
+
+    rate_limit = rate_limit_from_headers(response.headers)
+    http = HttpInfo.of(response.status_code, response.headers)
+    if isinstance(value, GenerationResult):
+        return dataclasses.replace(value, rate_limit=rate_limit, http=http)
+    if isinstance(value, ServiceError) and value.http is None:
+        value.rate_limit, value.http = rate_limit, http
+    return value
 
 
 #: The longest timeout accepted: a day. Larger numbers (1e12) are a mistake, and overflow some
@@ -288,6 +305,9 @@ class BaseFoundryClient:
         self._deadline = None if deadline is None else float(deadline)
         #: The monotonic clock deadlines are read from (tests replace it instead of sleeping).
         self._clock: Callable[[], float] = time.monotonic
+        # Read once, here: FOUNDRY_IMAGEGEN_LOG and the conventions' content-capture switch.
+        configure_logging(os.environ)
+        self._telemetry = Telemetry(os.environ)
 
     def _http_client_mismatch(self, http_client: object) -> str:
         name = type(self).__name__
@@ -593,6 +613,30 @@ class BaseFoundryClient:
             call.method, call.url, params=call.params, headers=headers, content=content, extensions=extensions
         )
 
+    @staticmethod
+    def _parse_answer(response: httpx.Response, parse: Callable[[httpx.Response], R]) -> R:
+        """``parse(response)``; a service error it raises carries the answer's rate limit and headers."""
+        try:
+            return parse(response)
+        except ServiceError as exc:
+            with_http(exc, response)
+            raise
+
+    def _attempt_done(
+        self,
+        call: ApiCall,
+        trace: CallTrace,
+        response: httpx.Response | None,
+        exc: BaseException | None,
+        *,
+        started: float,
+        attempt: int,
+    ) -> None:
+        """The log line and span event of one HTTP attempt."""
+        seconds = time.perf_counter() - started
+        log_attempt(call, response, exc, seconds=seconds, attempt=attempt)
+        trace.attempt(attempt, response, exc, seconds)
+
     def _new_client_request_id(self) -> str:
         # A version-4 UUID without importing uuid (and platform with it) at import time.
         raw = bytearray(os.urandom(16))
@@ -637,9 +681,15 @@ class BaseFoundryClient:
         """Raise the typed error of a refused stream request (its body must have been read)."""
         from .._core.parse import error_from_http
 
-        log.info("%s %s -> %d", response.request.method, response.request.url, response.status_code)
-        raise error_from_http(
-            response.status_code, response.headers, response.content, now=time.time(), method=response.request.method
+        raise with_http(
+            error_from_http(
+                response.status_code,
+                response.headers,
+                response.content,
+                now=time.time(),
+                method=response.request.method,
+            ),
+            response,
         )
 
     def _finish(
@@ -653,13 +703,6 @@ class BaseFoundryClient:
         from .._core.parse import parse_response, request_id_of, result_from_response
 
         request_id = request_id_of(response.headers)
-        log.info(
-            "%s %s -> %d (request id %s)",
-            response.request.method,
-            response.request.url,
-            response.status_code,
-            request_id,
-        )
         parsed = parse_response(
             response.status_code,
             response.headers,
@@ -667,13 +710,14 @@ class BaseFoundryClient:
             now=time.time(),
             method=response.request.method,
         )
-        return result_from_response(
+        result = result_from_response(
             parsed,
             request_id=request_id,
             requested_format=requested_format,
             require_image=require_image,
             status=response.status_code,
         )
+        return with_http(result, response)
 
 
 __all__ = [
@@ -684,4 +728,5 @@ __all__ = [
     "model_parser",
     "redacted",
     "scrub_credentials",
+    "with_http",
 ]

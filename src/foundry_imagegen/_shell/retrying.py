@@ -13,7 +13,7 @@ from .._core.retry import RetryPolicy
 
 __all__ = ["tenacity_kwargs"]
 
-log = logging.getLogger("foundry_imagegen")
+log = logging.getLogger("foundry_imagegen.retry")
 
 
 def tenacity_kwargs(
@@ -22,11 +22,13 @@ def tenacity_kwargs(
     sleep: Callable[[float], Any] | None = None,
     deadline: Deadline | None = None,
     clock: Callable[[], float] | None = None,
+    on_retry: Callable[[int, BaseException | None, float], None] | None = None,
 ) -> dict[str, Any]:
     """Arguments for ``tenacity.Retrying`` / ``AsyncRetrying``: the shells differ only in the loop.
 
     The last typed error is re-raised when retries run out, never ``tenacity.RetryError``; so is it
-    when the wait before the next attempt would end past the call's ``deadline``.
+    when the wait before the next attempt would end past the call's ``deadline``. ``on_retry`` hears
+    (attempt number, error, wait) before each wait: the call's span records it.
     """
 
     def should_retry(state: tenacity.RetryCallState) -> bool:
@@ -52,6 +54,8 @@ def tenacity_kwargs(
         seconds = state.next_action.sleep if state.next_action is not None else 0.0
         # Retries heal themselves: INFO, not WARNING (Azure SDK logging guideline).
         log.info("retrying in %.2fs after attempt %d: %s", seconds, state.attempt_number, type(error).__name__)
+        if on_retry is not None:
+            on_retry(state.attempt_number, error, seconds)
 
     kwargs: dict[str, Any] = {
         "retry": should_retry,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
 
 from .._core.images import ImageFormat
-from .._core.results import GeneratedImage
+from .._core.results import GeneratedImage, GenerationResult
 from .._core.stream import MAX_PARTIAL_IMAGES, StreamProcessor, stream_body_kind
 from ..exceptions import APITimeoutError, TruncatedStreamError
+from .base import with_http
 from .disk import check_free, drop_backups, partial_path, put_back, remove_quietly, set_aside, target_path
+from .tracing import NO_TRACE, CallTrace
 
 __all__ = ["StreamBase", "body_kind", "broken_stream_error"]
 
@@ -48,9 +52,31 @@ def body_kind(response: httpx.Response) -> str:
 class StreamBase:
     """State and file handling common to ``ImageStream`` and ``AsyncImageStream``."""
 
-    def __init__(self, processor: StreamProcessor) -> None:
+    def __init__(self, processor: StreamProcessor, traces: Sequence[CallTrace] = ()) -> None:
         self._processor = processor
         self._closed = False
+        # The client appends the call's trace when it opens the stream (the request is built then).
+        self._traces = traces
+        self._response: httpx.Response | None = None
+
+    @property
+    def _trace(self) -> CallTrace:
+        return self._traces[0] if self._traces else NO_TRACE
+
+    def _result(self) -> GenerationResult:
+        result = self._processor.result()
+        return with_http(result, self._response) if self._response is not None else result
+
+    def _end_trace(self, response: httpx.Response) -> None:
+        """End the span with the stream's result (read quietly: ``final()`` warns the caller itself)."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = self._processor.result()
+        except Exception as exc:
+            self._trace.fail(exc)
+        else:
+            self._trace.succeed(with_http(result, response))
 
     @property
     def events_seen(self) -> int:

@@ -31,6 +31,7 @@ __all__ = [
     "agent",
     "batch",
     "completion",
+    "doctor",
     "edit",
     "emulator",
     "endpoint_configured",
@@ -546,6 +547,13 @@ def batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return run(args, stdout=out, stderr=err)
 
 
+def doctor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``foundry-imagegen doctor``: see ``cli/doctor.py``."""
+    from . import doctor as command
+
+    return command.run(args, out, err)
+
+
 COMMANDS = {
     "generate": generate,
     "edit": edit,
@@ -553,4 +561,5 @@ COMMANDS = {
     "emulator": emulator,
     "completion": completion,
     "batch": batch,
+    "doctor": doctor,
 }

@@ -207,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print endpoint, pid and port as JSON")
     emu_actions.add_parser("stop", help="stop the emulator that `start` started (and no other)")
 
+    from . import doctor
+
+    doctor.add_parser(commands)
+
     completion = commands.add_parser(
         "completion",
         help="print a shell completion script (needs the [cli] extra)",

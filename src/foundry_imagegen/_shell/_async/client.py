@@ -32,6 +32,7 @@ from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError, ServiceError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
 from ..retrying import tenacity_kwargs
+from ..tracing import NO_TRACE, CallTrace
 from ._backend import IS_ASYNC, AsyncLock, AsyncRetrying, default_sleep
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
     from ..._core.agents import AgentReference, AgentVersion
     from ..._core.conversations import Conversation
+    from ..._core.doctor import DoctorReport
     from ..._core.inputs import ImageInput
     from ..._core.results import GeneratedImage, GenerationResult
     from ..._core.routes import Route
@@ -627,6 +629,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             background=background,
             store=store,
         )
+        traces: list[CallTrace] = []
 
         async def open_stream() -> httpx.Response:
             # Built on entering the block, like the request itself: uploads and agent lookups are I/O.
@@ -651,9 +654,35 @@ class AsyncFoundryClient(BaseFoundryClient):
 
             processor.partials_asked = partials_asked_by(request.json)
             call = self._stateful_call(request, route, conversation=cid, background=background)
-            return await self._open_stream(call, timeout=timeout, processor=processor)
+            traces.append(self._telemetry.start(call))
+            try:
+                return await self._open_stream(call, timeout=timeout, processor=processor, trace=traces[0])
+            except BaseException as exc:
+                traces[0].fail(exc)
+                raise
 
-        return AsyncImageStream(open_stream, processor)
+        return AsyncImageStream(open_stream, processor, traces)
+
+    async def diagnose(self, *, generate: bool = False, tool: Mapping[str, Any] | None = None) -> DoctorReport:
+        """Run the troubleshooting checks (endpoint, auth, deployments, tool, headers, region) and report.
+
+        Args:
+            generate: Also make one low-quality image (a paid call) to prove the whole path works.
+            tool: Tool settings to check against the image model, e.g. ``{"quality": "high",
+                "size": "1536x1024"}``.
+
+        Returns:
+            A ``DoctorReport``: each check's pass / warn / fail / skip, the detail and the fix.
+
+        Example::
+
+            report = await client.diagnose()
+            print(report.ok, [check.status for check in report.checks])
+        """
+        from .doctor import run_diagnose
+
+        self._check_open()
+        return await run_diagnose(self, generate=generate, tool=tool)
 
     async def create_response(
         self, request: ResponsesRequest, *, timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT
@@ -708,25 +737,37 @@ class AsyncFoundryClient(BaseFoundryClient):
         self._check_open()
         client_request_id = self._new_client_request_id()
         call_deadline = self._call_deadline()
+        trace = self._telemetry.start(call)
         retrying = AsyncRetrying(
-            **tenacity_kwargs(self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock)
+            **tenacity_kwargs(
+                self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock, on_retry=trace.retry
+            )
         )
         after_error_answer = False
-        async for attempt in retrying:
-            with attempt:
-                deadline = self._attempt_deadline(timeout, call_deadline)
-                try:
-                    response = await self._send(
-                        call,
-                        timeout=timeout,
-                        client_request_id=client_request_id,
-                        deadline=deadline,
-                        after_error_answer=after_error_answer,
-                    )
-                    return parse(response)
-                except ServiceError:
-                    after_error_answer = True
-                    raise
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    deadline = self._attempt_deadline(timeout, call_deadline)
+                    try:
+                        response = await self._send(
+                            call,
+                            timeout=timeout,
+                            client_request_id=client_request_id,
+                            deadline=deadline,
+                            after_error_answer=after_error_answer,
+                            attempt=number,
+                            trace=trace,
+                        )
+                        value = self._parse_answer(response, parse)
+                    except ServiceError:
+                        after_error_answer = True
+                        raise
+                    trace.succeed(value, client_request_id=client_request_id)
+                    return value
+        except BaseException as exc:
+            trace.fail(exc)
+            raise
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _open_stream(
@@ -735,16 +776,20 @@ class AsyncFoundryClient(BaseFoundryClient):
         *,
         timeout: float | httpx.Timeout | ClientDefault | None,
         processor: StreamProcessor | None = None,
+        trace: CallTrace = NO_TRACE,
     ) -> httpx.Response:
         self._check_open()
         client_request_id = self._new_client_request_id()
         call_deadline = self._call_deadline()
         retrying = AsyncRetrying(
-            **tenacity_kwargs(self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock)
+            **tenacity_kwargs(
+                self._retry, sleep=self._sleep, deadline=call_deadline, clock=self._clock, on_retry=trace.retry
+            )
         )
         after_error_answer = False
         async for attempt in retrying:
             with attempt:
+                number = attempt.retry_state.attempt_number
                 deadline = self._attempt_deadline(timeout, call_deadline)
                 response = await self._send(
                     call,
@@ -753,6 +798,8 @@ class AsyncFoundryClient(BaseFoundryClient):
                     stream=True,
                     deadline=deadline,
                     after_error_answer=after_error_answer,
+                    attempt=number,
+                    trace=trace,
                 )
                 if processor is not None:
                     # The stream is read within the same attempt's deadline.
@@ -773,6 +820,8 @@ class AsyncFoundryClient(BaseFoundryClient):
         stream: bool = False,
         deadline: Deadline | None = None,
         after_error_answer: bool = False,
+        attempt: int = 1,
+        trace: CallTrace = NO_TRACE,
     ) -> httpx.Response:
         deadline = deadline if deadline is not None else Deadline()
         for auth_attempt in range(2):
@@ -783,6 +832,7 @@ class AsyncFoundryClient(BaseFoundryClient):
                 client_request_id=client_request_id,
                 deadline=deadline,
             )
+            started = time.perf_counter()
             try:
                 # Never follow redirects, even on an injected client: httpx keeps a custom api-key header
                 # on a cross-origin redirect. Always streamed: _read_body bounds what a body may hold.
@@ -790,11 +840,12 @@ class AsyncFoundryClient(BaseFoundryClient):
             except httpx.HTTPError as exc:
                 # After a 401 the resend with a fresh token rides the same keep-alive connection too.
                 stale = after_error_answer or auth_attempt > 0
-                raise map_transport_error(
-                    exc, call.method, after_error_answer=stale, idempotent=call.idempotent
-                ) from exc
+                error = map_transport_error(exc, call.method, after_error_answer=stale, idempotent=call.idempotent)
+                self._attempt_done(call, trace, None, error, started=started, attempt=attempt)
+                raise error from exc
             finally:
                 scrub_credentials(http_request)
+            self._attempt_done(call, trace, response, None, started=started, attempt=attempt)
             if not self._wants_reauth(response.status_code, auth_attempt):
                 if not stream:
                     await self._read_body(response, call.method, deadline)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -15,7 +15,10 @@ from ..._core.limits import BodyBuffer
 from ..._core.parse import request_id_of
 from ..._core.results import GeneratedImage, GenerationResult
 from ..._core.stream import StreamProcessor
+from ...exceptions import ServiceError
+from ..base import with_http
 from ..streaming import StreamBase, body_kind, broken_stream_error
+from ..tracing import CallTrace
 
 __all__ = ["AsyncImageStream"]
 
@@ -33,16 +36,21 @@ class AsyncImageStream(StreamBase):
             result = await stream.final()
     """
 
-    def __init__(self, open: Callable[[], Awaitable[httpx.Response]], processor: StreamProcessor) -> None:
+    def __init__(
+        self,
+        open: Callable[[], Awaitable[httpx.Response]],
+        processor: StreamProcessor,
+        traces: Sequence[CallTrace] = (),
+    ) -> None:
         """Made by ``client.stream(...)``; not meant to be constructed directly.
 
         Args:
             open: Sends the request and returns the streaming response (called on entering the block).
             processor: The sans-I/O parser the bytes are fed to.
+            traces: The call's spans, ended when the stream ends, however it ends.
         """
-        super().__init__(processor)
+        super().__init__(processor, traces)
         self._open = open
-        self._response: httpx.Response | None = None
         self._events: AsyncIterator[StreamEvent] | None = None
 
     async def __aenter__(self) -> AsyncImageStream:
@@ -64,6 +72,7 @@ class AsyncImageStream(StreamBase):
             await stream.aclose()  # leaving the with-block does this
         """
         self._closed = True
+        self._trace.close_early()
         if self._response is not None:
             await self._response.aclose()
 
@@ -92,13 +101,24 @@ class AsyncImageStream(StreamBase):
                 # Keep-alive comments and drip-fed bytes each reset httpx's read timeout: this does not.
                 deadline.check(now=time.monotonic())
                 for event in self._processor.feed(chunk):
+                    self._trace.stream_event(self._processor.partials_seen)
                     yield event
             for event in self._processor.end():
                 yield event
+            self._end_trace(response)
         except httpx.HTTPError as exc:
             error = broken_stream_error(exc, self._processor)
             if error is not None:
+                self._trace.fail(error)
                 raise error from exc
+            # The final image had arrived before the break: the call succeeded, its span says so.
+            self._end_trace(response)
+        except ServiceError as exc:
+            self._trace.fail(with_http(exc, response))
+            raise
+        except BaseException as exc:
+            self._trace.fail(exc)
+            raise
         finally:
             await response.aclose()
 
@@ -152,7 +172,7 @@ class AsyncImageStream(StreamBase):
         """
         async for _ in self._iterator():
             self._processor.take_images()
-        return self._processor.result()
+        return self._result()
 
     async def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
@@ -184,7 +204,7 @@ class AsyncImageStream(StreamBase):
             async for image in self.images():
                 if partials:
                     self._save_partial(image, path, overwrite, written, backups)
-            saved = self._processor.result().save(path, overwrite=overwrite)
+            saved = self._result().save(path, overwrite=overwrite)
         except BaseException:
             self._undo(written, backups)
             raise

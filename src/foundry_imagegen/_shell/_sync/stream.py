@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -16,7 +16,10 @@ from ..._core.limits import BodyBuffer
 from ..._core.parse import request_id_of
 from ..._core.results import GeneratedImage, GenerationResult
 from ..._core.stream import StreamProcessor
+from ...exceptions import ServiceError
+from ..base import with_http
 from ..streaming import StreamBase, body_kind, broken_stream_error
+from ..tracing import CallTrace
 
 __all__ = ["ImageStream"]
 
@@ -34,16 +37,21 @@ class ImageStream(StreamBase):
             result = stream.final()
     """
 
-    def __init__(self, open: Callable[[], httpx.Response], processor: StreamProcessor) -> None:
+    def __init__(
+        self,
+        open: Callable[[], httpx.Response],
+        processor: StreamProcessor,
+        traces: Sequence[CallTrace] = (),
+    ) -> None:
         """Made by ``client.stream(...)``; not meant to be constructed directly.
 
         Args:
             open: Sends the request and returns the streaming response (called on entering the block).
             processor: The sans-I/O parser the bytes are fed to.
+            traces: The call's spans, ended when the stream ends, however it ends.
         """
-        super().__init__(processor)
+        super().__init__(processor, traces)
         self._open = open
-        self._response: httpx.Response | None = None
         self._events: Iterator[StreamEvent] | None = None
 
     def __enter__(self) -> ImageStream:
@@ -65,6 +73,7 @@ class ImageStream(StreamBase):
             stream.close()  # leaving the with-block does this
         """
         self._closed = True
+        self._trace.close_early()
         if self._response is not None:
             self._response.close()
 
@@ -93,13 +102,24 @@ class ImageStream(StreamBase):
                 # Keep-alive comments and drip-fed bytes each reset httpx's read timeout: this does not.
                 deadline.check(now=time.monotonic())
                 for event in self._processor.feed(chunk):
+                    self._trace.stream_event(self._processor.partials_seen)
                     yield event
             for event in self._processor.end():
                 yield event
+            self._end_trace(response)
         except httpx.HTTPError as exc:
             error = broken_stream_error(exc, self._processor)
             if error is not None:
+                self._trace.fail(error)
                 raise error from exc
+            # The final image had arrived before the break: the call succeeded, its span says so.
+            self._end_trace(response)
+        except ServiceError as exc:
+            self._trace.fail(with_http(exc, response))
+            raise
+        except BaseException as exc:
+            self._trace.fail(exc)
+            raise
         finally:
             response.close()
 
@@ -153,7 +173,7 @@ class ImageStream(StreamBase):
         """
         for _ in self._iterator():
             self._processor.take_images()
-        return self._processor.result()
+        return self._result()
 
     def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
@@ -185,7 +205,7 @@ class ImageStream(StreamBase):
             for image in self.images():
                 if partials:
                     self._save_partial(image, path, overwrite, written, backups)
-            saved = self._processor.result().save(path, overwrite=overwrite)
+            saved = self._result().save(path, overwrite=overwrite)
         except BaseException:
             self._undo(written, backups)
             raise
