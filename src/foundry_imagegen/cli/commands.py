@@ -18,6 +18,7 @@ from .._core.images import _CANONICAL, _EXTENSIONS, _OTHER_IMAGE_EXTENSIONS, Ima
 from .._core.tool import ImageGenerationTool
 from .._shell.disk import atomic_write, partial_path, remove_quietly, target_path
 from ..exceptions import ConfigurationError, MissingImageDeploymentError
+from . import background
 from .output import Progress, progress_mode, write_result
 from .parser import FLAGS
 
@@ -74,11 +75,12 @@ def endpoint_configured(environ: Mapping[str, str], overrides: Mapping[str, Any]
 
 
 @contextlib.contextmanager
-def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient]:
+def _client_for(args: argparse.Namespace, err: TextIO, **options: Any) -> Iterator[FoundryClient]:
+    """The client the flags describe; ``options`` are more constructor keywords (e.g. ``sleep=``)."""
     from .._shell._sync.client import FoundryClient
 
     environ = os.environ
-    overrides = service_overrides(args)
+    overrides = {**service_overrides(args), **options}
     configured = endpoint_configured(environ, overrides)
     if args.emulator or (args.emulator_if_unconfigured and not configured):
         with _local_emulator(args, err) as endpoint:
@@ -336,6 +338,13 @@ def generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     :param out: stdout (the written path, the JSON summary, or with ``-o -`` the image bytes).
     :param err: stderr (notes, progress, errors).
     """
+    if args.no_wait:
+        return background.start(args, out, err)
+    if args.output is None:
+        raise ConfigurationError(
+            "-o is required: the file to write. Fix: pass -o PATH, or --no-wait to start a background generation "
+            "and save it later with `foundry-imagegen wait ID -o PATH`"
+        )
     if args.save_partials and not args.stream:
         raise ConfigurationError("--save-partials needs --stream. Fix: add --stream")
     agent = _agent_ref(args.agent)
@@ -538,4 +547,12 @@ def completion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # no
     return 0
 
 
-COMMANDS = {"generate": generate, "edit": edit, "agent": agent, "emulator": emulator, "completion": completion}
+COMMANDS = {
+    "generate": generate,
+    "edit": edit,
+    "agent": agent,
+    "wait": background.wait,
+    "cancel": background.cancel,
+    "emulator": emulator,
+    "completion": completion,
+}
