@@ -221,3 +221,13 @@ def test_started_in_one_process_finished_in_another(state: Path, tmp_path: Path)
     assert finished.stdout == "harbour.png\n"
     assert "completed (poll 1)" in finished.stderr
     assert (tmp_path / "harbour.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_bare_background_flag_points_to_no_wait(emu: Emulator, tmp_path: Path) -> None:
+    code, out, err = run("generate", "a map", "-o", str(tmp_path / "map.png"), "--background", *target(emu))
+    assert (code, out) == (2, "")
+    assert "--background needs a value" in err and "pass --no-wait" in err
+    assert emu.requests == []
+    code, _, err = run("generate", "a map", "-o", str(tmp_path / "map.png"), "--background", "opaque", *target(emu))
+    assert code == 0, err
+    assert emu.requests[-1].json["tools"][0]["background"] == "opaque"

@@ -20,7 +20,7 @@ from .._shell.disk import atomic_write, partial_path, remove_quietly, target_pat
 from ..exceptions import ConfigurationError, MissingImageDeploymentError
 from . import background
 from .output import Progress, progress_mode, write_result
-from .parser import FLAGS
+from .parser import BARE_BACKGROUND, FLAGS
 
 if TYPE_CHECKING:
     from .._core.agents import AgentReference
@@ -205,6 +205,11 @@ def _note(args: argparse.Namespace, err: TextIO, text: str) -> None:
 
 
 def _tool_from(args: argparse.Namespace) -> ImageGenerationTool:
+    if getattr(args, "background", None) is BARE_BACKGROUND:
+        raise ConfigurationError(
+            "--background needs a value: the image's background (transparent, opaque or auto). Fix: pass one; to "
+            "start a background generation and return at once, pass --no-wait instead"
+        )
     fields = {name: getattr(args, name, None) for name in FLAGS}
     return ImageGenerationTool(**{k: v for k, v in fields.items() if v is not None})
 

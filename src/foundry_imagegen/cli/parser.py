@@ -16,7 +16,10 @@ from .._core.tool import ImageGenerationTool
 from .._version import __version__
 from .local_emulator import ENV_STATE_DIR
 
-__all__ = ["FLAGS", "build_parser"]
+__all__ = ["BARE_BACKGROUND", "FLAGS", "build_parser"]
+
+#: The value of ``--background`` given without one (refused by the commands, naming ``--no-wait``).
+BARE_BACKGROUND = object()
 
 #: CLI flag for each tool field, so validation errors speak the user's language.
 FLAGS = {
@@ -65,7 +68,9 @@ def _add_tool_flags(parser: argparse.ArgumentParser) -> None:
     tool = parser.add_argument_group("image tool")
     tool.add_argument("--size", help="1024x1024, 1024x1536, 1536x1024, auto, or WxH on gpt-image-2")
     tool.add_argument("--quality", choices=_choices("quality"))
-    tool.add_argument("--background", choices=_choices("background"))
+    # A bare --background is taken (not an argparse error) so the command can point to --no-wait, the flag
+    # for background generations: --background is the image's background.
+    tool.add_argument("--background", nargs="?", const=BARE_BACKGROUND, choices=_choices("background"))
     tool.add_argument("--format", dest="output_format", choices=_choices("output_format"))
     tool.add_argument("--compression", dest="output_compression", type=int, help="0-100, jpeg/webp only")
     tool.add_argument("--moderation", choices=_choices("moderation"))
