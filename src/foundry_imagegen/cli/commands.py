@@ -18,8 +18,9 @@ from .._core.images import _CANONICAL, _EXTENSIONS, _OTHER_IMAGE_EXTENSIONS, Ima
 from .._core.tool import ImageGenerationTool
 from .._shell.disk import atomic_write, partial_path, remove_quietly, target_path
 from ..exceptions import ConfigurationError, MissingImageDeploymentError
+from . import background
 from .output import Progress, progress_mode, write_result
-from .parser import FLAGS
+from .parser import BARE_BACKGROUND, FLAGS
 
 if TYPE_CHECKING:
     from .._core.agents import AgentReference
@@ -76,11 +77,12 @@ def endpoint_configured(environ: Mapping[str, str], overrides: Mapping[str, Any]
 
 
 @contextlib.contextmanager
-def _client_for(args: argparse.Namespace, err: TextIO) -> Iterator[FoundryClient]:
+def _client_for(args: argparse.Namespace, err: TextIO, **options: Any) -> Iterator[FoundryClient]:
+    """The client the flags describe; ``options`` are more constructor keywords (e.g. ``sleep=``)."""
     from .._shell._sync.client import FoundryClient
 
     environ = os.environ
-    overrides = service_overrides(args)
+    overrides = {**service_overrides(args), **options}
     configured = endpoint_configured(environ, overrides)
     if args.emulator or (args.emulator_if_unconfigured and not configured):
         with _local_emulator(args, err) as endpoint:
@@ -205,6 +207,11 @@ def _note(args: argparse.Namespace, err: TextIO, text: str) -> None:
 
 
 def _tool_from(args: argparse.Namespace) -> ImageGenerationTool:
+    if getattr(args, "background", None) is BARE_BACKGROUND:
+        raise ConfigurationError(
+            "--background needs a value: the image's background (transparent, opaque or auto). Fix: pass one; to "
+            "start a background generation and return at once, pass --no-wait instead"
+        )
     fields = {name: getattr(args, name, None) for name in FLAGS}
     return ImageGenerationTool(**{k: v for k, v in fields.items() if v is not None})
 
@@ -338,6 +345,13 @@ def generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     :param out: stdout (the written path, the JSON summary, or with ``-o -`` the image bytes).
     :param err: stderr (notes, progress, errors).
     """
+    if args.no_wait:
+        return background.start(args, out, err)
+    if args.output is None:
+        raise ConfigurationError(
+            "-o is required: the file to write. Fix: pass -o PATH, or --no-wait to start a background generation "
+            "and save it later with `foundry-imagegen wait ID -o PATH`"
+        )
     if args.save_partials and not args.stream:
         raise ConfigurationError("--save-partials needs --stream. Fix: add --stream")
     agent = _agent_ref(args.agent)
@@ -558,6 +572,8 @@ COMMANDS = {
     "generate": generate,
     "edit": edit,
     "agent": agent,
+    "wait": background.wait,
+    "cancel": background.cancel,
     "emulator": emulator,
     "completion": completion,
     "batch": batch,

@@ -24,6 +24,7 @@ from ..exceptions import (
     DeploymentNotFoundError,
     FoundryImageGenError,
     GenerationFailedError,
+    GenerationInProgressError,
     ImageDeploymentError,
     InvalidResponseError,
     MissingImageDeploymentError,
@@ -73,6 +74,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (NoImageGeneratedError, 8),
     (GenerationFailedError, 8),
     (InvalidResponseError, 8),
+    (GenerationInProgressError, 9),
     (FoundryImageGenError, 1),
 )
 

@@ -16,7 +16,10 @@ from .._core.tool import ImageGenerationTool
 from .._version import __version__
 from .local_emulator import ENV_STATE_DIR
 
-__all__ = ["FLAGS", "build_parser"]
+__all__ = ["BARE_BACKGROUND", "FLAGS", "build_parser"]
+
+#: The value of ``--background`` given without one (refused by the commands, naming ``--no-wait``).
+BARE_BACKGROUND = object()
 
 #: CLI flag for each tool field, so validation errors speak the user's language.
 FLAGS = {
@@ -65,7 +68,9 @@ def _add_tool_flags(parser: argparse.ArgumentParser) -> None:
     tool = parser.add_argument_group("image tool")
     tool.add_argument("--size", help="1024x1024, 1024x1536, 1536x1024, auto, or WxH on gpt-image-2")
     tool.add_argument("--quality", choices=_choices("quality"))
-    tool.add_argument("--background", choices=_choices("background"))
+    # A bare --background is taken (not an argparse error) so the command can point to --no-wait, the flag
+    # for background generations: --background is the image's background.
+    tool.add_argument("--background", nargs="?", const=BARE_BACKGROUND, choices=_choices("background"))
     tool.add_argument("--format", dest="output_format", choices=_choices("output_format"))
     tool.add_argument("--compression", dest="output_compression", type=int, help="0-100, jpeg/webp only")
     tool.add_argument("--moderation", choices=_choices("moderation"))
@@ -83,7 +88,9 @@ def _add_tool_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_service_flags(parser: argparse.ArgumentParser) -> None:
+def _add_service_flags(
+    parser: argparse.ArgumentParser, *, timeout_help: str = "seconds to wait for the image (default 600)"
+) -> None:
     target = parser.add_argument_group("service")
     target.add_argument("--endpoint", help=f"project or resource endpoint [env {ENV_PROJECT_ENDPOINT}]")
     target.add_argument("--api-key", help=f"resource key (prefer env {ENV_API_KEY}: flags show up in process lists)")
@@ -101,7 +108,7 @@ def _add_service_flags(parser: argparse.ArgumentParser) -> None:
         dest="image_deployment",
         help=f"image model deployment [env {ENV_IMAGE_DEPLOYMENT}]",
     )
-    target.add_argument("--timeout", type=_seconds, help="seconds to wait for the image (default 600)")
+    target.add_argument("--timeout", type=_seconds, help=timeout_help)
     target.add_argument("--max-retries", type=_count, help="retries on 429/5xx/connection errors (default 2)")
     local = target.add_mutually_exclusive_group()
     local.add_argument("--emulator", action="store_true", help="run against an in-process local emulator")
@@ -116,8 +123,8 @@ def _add_service_flags(parser: argparse.ArgumentParser) -> None:
     out.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-vv: with headers)")
 
 
-def _add_image_output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-o", "--output", required=True, help="file to write; its extension follows the format")
+def _add_image_output(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    parser.add_argument("-o", "--output", required=required, help="file to write; its extension follows the format")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
     parser.add_argument(
         "--upload", action="store_true", help="send local input images through the Files API instead of inline"
@@ -132,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
 
         build_parser().parse_args(["generate", "a cat", "-o", "cat.png"])
     """
+    from . import background
+
     parser = argparse.ArgumentParser(
         prog="foundry-imagegen",
         description="Generate images with the image generation tool of Microsoft Foundry Agent Service.",
@@ -147,13 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
         "generate", help="generate an image and save it", description=f"Generate an image and save it. {auth_note}"
     )
     gen.add_argument("prompt", help="what to draw")
-    _add_image_output(gen)
+    _add_image_output(gen, required=False)  # required unless --no-wait (checked by the command)
     gen.add_argument("--image", action="append", metavar="PATH_OR_URL", help="an input image (repeatable)")
     stream = gen.add_argument_group("streaming")
     stream.add_argument("--stream", action="store_true", help="stream, showing progress as partial images arrive")
     stream.add_argument(
         "--save-partials", action="store_true", help="with --stream: save NAME.partial-N.EXT next to the output"
     )
+    background.add_generate_flags(gen)
     _add_tool_flags(gen)
     _add_service_flags(gen)
 
@@ -186,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("name")
     delete.add_argument("--version", dest="agent_version", help="delete only this version")
     _add_service_flags(delete)
+
+    background.add_parsers(commands)
 
     emu = commands.add_parser(
         "emulator",
