@@ -7,6 +7,11 @@ goes queued -> in_progress -> completed as the runner waits for its next poll, w
 from __future__ import annotations
 
 import inspect
+import io
+import json
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +21,7 @@ import pytest
 from foundry_imagegen import AsyncFoundryClient, FoundryClient
 from foundry_imagegen._core.batch import replay
 from foundry_imagegen._shell.journal import read_journal
+from foundry_imagegen.cli.batch import build_parser, run
 from foundry_imagegen.emulator import Emulator, FakeClock
 
 pytestmark = pytest.mark.e2e
@@ -156,3 +162,75 @@ async def test_background_mode_learns_the_quota_from_the_creates_headers(
         assert runner.targets[0].rpm is None
         started = [r["t"] for r in read_journal(tmp_path / "journal.jsonl") if r["kind"] == "started"]
         assert started[-1] - started[1] < 6 * 10.0 / 2
+
+
+_KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from foundry_imagegen import FoundryClient
+
+    endpoint, outdir, prompts, after = sys.argv[1:5]
+    accepted = []
+
+    def on_progress(record, progress):
+        if record["kind"] == "accepted":
+            accepted.append(record["id"])
+        if len(accepted) >= int(after):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    client = FoundryClient(endpoint, api_key="k", model="gpt-4.1", image_deployment="gpt-image-1")
+    client.batch(outdir, rpm=6000, concurrency=1, background=True, on_progress=on_progress).run(prompts)
+    """
+)
+
+
+async def test_kill_9_in_background_mode_then_resume_sends_each_item_once(
+    flavour: Any, emu: Emulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("\n".join(PROMPTS) + "\n")
+    outdir = tmp_path / "out"
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLER, emu.endpoint, str(outdir), str(prompts), "4"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert len(_posts(emu)) == 4
+    client = flavour(emu.endpoint, api_key="k", model="gpt-4.1", image_deployment="gpt-image-1")
+
+    def advance(seconds: float) -> None:
+        clock.advance(max(seconds, 0.0))
+
+    async def advance_async(seconds: float) -> None:
+        advance(seconds)
+
+    sleep = advance_async if flavour is AsyncFoundryClient else advance
+    runner = client.batch(outdir, rpm=6000, background=True, resume=True, clock=clock.now, sleep=sleep)
+    try:
+        report = await _call(runner.run(prompts))
+    finally:
+        await _call(client.close())
+    assert (report.done, report.failed, report.may_be_billed_twice) == (6, 0, ())
+    assert sorted(p.json["input"] for p in _posts(emu)) == sorted(PROMPTS)
+
+
+def test_the_cli_runs_a_batch_in_background_mode(tmp_path: Path) -> None:
+    # A background response that is done at once: the first poll finds the image, with nothing to wait for.
+    with Emulator(background_duration=0.0) as emulator:
+        prompts = tmp_path / "prompts.txt"
+        prompts.write_text("\n".join(PROMPTS) + "\n")
+        args = build_parser().parse_args(
+            [
+                *(str(prompts), "-o", str(tmp_path / "out"), "--endpoint", emulator.endpoint, "--api-key", "k"),
+                *("--model", "gpt-4.1", "--deployment", "gpt-image-1", "--rpm", "60000", "--background"),
+                *("--poll-interval", "0", "--json", "-q"),
+            ]
+        )
+        out, err = io.StringIO(), io.StringIO()
+        assert run(args, stdout=out, stderr=err) == 0, err.getvalue()
+        posts = _posts(emulator)
+    assert json.loads(out.getvalue())["done"] == 6
+    assert len(posts) == 6 and all(p.json["background"] is True for p in posts)
+    started = [r for r in read_journal(tmp_path / "out" / "journal.jsonl") if r["kind"] == "started"]
+    assert {r["mode"] for r in started} == {"background"}
