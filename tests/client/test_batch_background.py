@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from foundry_imagegen import BatchItem
 from foundry_imagegen._core.batch import replay
@@ -93,3 +94,25 @@ async def test_resume_without_background_polls_what_was_accepted(h: Any, tmp_pat
     report = await h.run(runner.run, [BatchItem(id="a", prompt="A")])
     assert report.done == 1 and poll.call_count == 1
     assert replay(read_journal(tmp_path / "journal.jsonl"))["a"].may_be_billed_twice is False
+
+
+async def test_a_stop_raised_from_on_progress_keeps_every_response_id_that_came_back(h: Any, tmp_path: Path) -> None:
+    from tests.client.test_client_batch import StubBackground
+
+    class Stop(Exception):
+        pass
+
+    def on_progress(record: Any, progress: Any) -> None:
+        if record["kind"] == "accepted":
+            raise Stop
+
+    # Two deployments, each with its own pace: both creates go out before either answer is read.
+    background = StubBackground(h.is_async)
+    runner, _ = _runner(
+        h, tmp_path, background=background, deployments=["img-a", "img-b"], rpm=60, on_progress=on_progress
+    )
+    with pytest.raises(Stop):
+        await h.run(runner.run, [BatchItem(id="a", prompt="A"), BatchItem(id="b", prompt="B")])
+    assert len(background.started) == 2
+    states = replay(read_journal(tmp_path / "journal.jsonl"))
+    assert {i: s.resume_action() for i, s in states.items()} == {"a": "poll", "b": "poll"}

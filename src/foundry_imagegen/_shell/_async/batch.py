@@ -375,11 +375,21 @@ class AsyncBatchRunner:
                 else:
                     await self._sleep(action.seconds or 0.0)
                     outcomes = []
-                for outcome in outcomes:
-                    record = self._land(scheduler, outcome)
+                # Every outcome is journaled before on_progress sees any: a stop raised there (Ctrl-C, an
+                # exception) must not lose a response id that came back with it.
+                landed = [self._land(scheduler, outcome) for outcome in outcomes]
+                for record in landed:
                     journal.write(record)
-                    if self.on_progress is not None:
+                if self.on_progress is not None:
+                    for record in landed:
                         self.on_progress(record, scheduler.progress(self._clock()))
+        except BaseException:
+            # Stopped from outside: what has already come back is journaled (a resume polls those
+            # response ids rather than send their items again); what is still on the way is cut.
+            if workers.busy:
+                for outcome in await workers.wait(0):
+                    journal.write(self._land(scheduler, outcome))
+            raise
         finally:
             await workers.aclose()
 
