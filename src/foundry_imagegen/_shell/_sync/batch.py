@@ -71,8 +71,9 @@ class ServiceBackground:
     ``start`` sends the create once with ``background: true, store: true`` in the body and the batch's
     client request id as ``x-ms-client-request-id``, and returns the response id the service gives at once
     (status ``queued``); the runner does the resending, so every attempt is seen, paced and journaled.
-    ``poll`` asks ``GET /responses/{id}`` once (``client.background(id).result()``): the result when the
-    response has completed, None while it is queued or in progress, its typed error when it failed.
+    ``poll`` makes one poll, ``GET /responses/{id}`` (``client.background(id).result()``; a GET the client
+    retries after a 5xx like any other): the result when the response has completed, None while it is
+    queued or in progress, its typed error when it failed.
 
     Example::
 
@@ -103,7 +104,7 @@ class ServiceBackground:
         return response.id, dict(answer.headers)
 
     def poll(self, client: FoundryClient, response_id: str) -> GenerationResult | None:
-        """The result when done, None while queued or in progress (one ``GET``)."""
+        """The result when done, None while queued or in progress (one poll)."""
         handle = client.background(response_id)
         try:
             result = handle.result()
