@@ -37,7 +37,7 @@ from ..disk import atomic_write, target_path
 from ..gallery import write_batch_outputs
 from ..journal import JournalWriter, journal_name, read_item_lines, read_journal
 from ..workers import Workers
-from ._backend import default_sleep
+from ._backend import IS_ASYNC, default_sleep
 
 if TYPE_CHECKING:
     from ..._core.results import GenerationResult
@@ -383,11 +383,15 @@ class BatchRunner:
                     for record in landed:
                         self.on_progress(record, scheduler.progress(self._clock()))
         except BaseException:
-            # Stopped from outside: what has already come back is journaled (a resume polls those
-            # response ids rather than send their items again); what is still on the way is cut.
-            if workers.busy:
-                for outcome in workers.wait(0):
+            # Stopped from outside: what has come back is journaled, so a resume polls those response ids
+            # (or skips those images) rather than send their items again. Tasks still on the way are cut;
+            # threads cannot be, and the pool waits for them anyway, so their outcomes are journaled too.
+            while workers.busy:
+                finished = workers.wait(0.0 if IS_ASYNC else None)
+                for outcome in finished:
                     journal.write(self._land(scheduler, outcome))
+                if not finished:
+                    break
             raise
         finally:
             workers.close()
