@@ -4,7 +4,9 @@ Goals: one deployment at R requests a minute and latency L finishes N items in a
 ``(N - 1) * 60 / R + L`` and earns no 429; two deployments give at least 1.9x the throughput of one
 (items per second once the pipeline is full: ``N / (wall - L)``);
 kill -9 at a random point then resume does every item once, and every POST beyond one an item is reported
-as "may have been billed twice" (direct mode; background mode would send none twice).
+as "may have been billed twice" (direct mode). In background mode (``background=True``) the resume polls
+every item whose response id was journaled: killed while the generations run, it sends 0 duplicate POSTs;
+killed during the creates, only a create cut in flight is sent again, and it is reported.
 
 The quota and the latency come from the emulator (``Emulator(rpm={...}, latency=...)``) when it has
 those options; until then from a small transport in front of it here, which answers 429 with Retry-After
@@ -191,6 +193,62 @@ def kill_and_resume(n: int, seed: int) -> dict[str, Any]:
     }
 
 
+_BG_KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from foundry_imagegen import FoundryClient
+
+    endpoint, outdir, prompts, trigger, after, poll = sys.argv[1:7]
+    count = [0]
+
+    def on_progress(record, progress):
+        count[0] += record["kind"] == trigger
+        if count[0] >= int(after):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    client = FoundryClient(endpoint, api_key="k", model="gpt-5.1", image_deployment="gpt-image-2")
+    options = dict(rpm=3000, concurrency=8, background=True, poll_interval=float(poll), on_progress=on_progress)
+    client.batch(outdir, **options).run(prompts)
+    """
+)
+
+
+def kill_and_resume_background(n: int, seed: int, *, trigger: str, duration: float) -> dict[str, Any]:
+    """kill -9 a background-mode batch after ``after`` records of kind ``trigger``, then --resume it."""
+    from foundry_imagegen._shell.journal import read_journal
+
+    after = random.Random(seed).randint(2, n - 2)
+    poll = duration / 4
+    with Emulator(background_duration=duration) as emulator, tempfile.TemporaryDirectory() as tmp:
+        prompts = Path(tmp) / "prompts.txt"
+        lines = [f"a paper crane, variation {i}" for i in range(n)]
+        prompts.write_text("".join(f"{line}\n" for line in lines))
+        outdir = Path(tmp) / "out"
+        argv = [emulator.endpoint, str(outdir), str(prompts), trigger, str(after), str(poll)]
+        killed = subprocess.run([sys.executable, "-c", _BG_KILLER, *argv], capture_output=True, timeout=300)
+        records = read_journal(outdir / "journal.jsonl")
+        pending = {r["id"]: r["prompt"] for r in records if r["kind"] == "pending"}
+        accepted = {pending[r["id"]] for r in records if r["kind"] == "accepted"}
+        with FoundryClient(emulator.endpoint, api_key="k", model="gpt-5.1", image_deployment="gpt-image-2") as client:
+            runner = client.batch(outdir, rpm=3000, concurrency=8, background=True, resume=True, poll_interval=poll)
+            report = runner.run(prompts)
+        bodies = [r.json for r in emulator.requests if r.method == "POST" and r.path.endswith("/responses")]
+        per_prompt = {line: sum(1 for b in bodies if b.get("input") == line) for line in lines}
+        files = len(list(outdir.glob("*.png")))
+    return {
+        "killed_after": after,
+        "trigger": trigger,
+        "killed": killed.returncode == -9,
+        "done": report.done,
+        "files": files,
+        "posts": len(bodies),
+        "extra_posts": len(bodies) - n,
+        "accepted": len(accepted),
+        "accepted_resent": sum(per_prompt[line] - 1 for line in accepted),
+        "reported_twice": len(report.may_be_billed_twice),
+    }
+
+
 def _row(name: str, cells: dict[str, Any]) -> None:
     row = f"{cells['wall']:9.2f}{cells['ideal']:9.2f}{cells['ratio']:8.3f}{cells['429s']:6d}{cells['done']:6d}"
     row += f"{cells['cpu_ms']:14.1f}"
@@ -244,7 +302,20 @@ def main() -> int:
         f"kill -9 after {kill['killed_after']} done, then --resume: {kill['done']} done, {kill['files']} files, "
         f"{kill['posts']} POSTs ({kill['extra_posts']} extra, {kill['reported_twice']} reported as maybe billed twice)"
     )
-    print("background mode (0 duplicate POSTs expected): not measured until the client's background mode is merged")
+    # Background mode: a create returns at once and the generation takes seconds (minutes on the service),
+    # so a kill nearly always lands while items are polled. Killed then, the resume sends 0 duplicates.
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    duration = 0.8 if args.smoke else 2.0
+    bg_n = min(args.items, 60)
+    bg = kill_and_resume_background(bg_n, seed, trigger="done", duration=duration)
+    mid = kill_and_resume_background(bg_n, seed, trigger="accepted", duration=duration)
+    for case, label in ((bg, "done"), (mid, "accepted")):
+        print(
+            f"background mode, kill -9 after {case['killed_after']} {label}, then --resume: {case['done']} done, "
+            f"{case['files']} files, {case['posts']} POSTs for {bg_n} items ({case['extra_posts']} duplicate, "
+            f"{case['reported_twice']} reported as maybe billed twice; {case['accepted']} accepted before the "
+            f"kill, {case['accepted_resent']} of them sent again)"
+        )
     counts = (5, 25) if args.smoke else (20, 200)
     traced_memory(1)  # first-use costs (model schemas, connections) out of the way
     (small, small_peak, image), (large, large_peak, _) = (traced_memory(count) for count in counts)
@@ -267,6 +338,11 @@ def main() -> int:
         ("every item done once after kill -9", kill["killed"] and kill["done"] == kill["files"]),
         # An attempt the kill cut before its POST left is reported too: the journal cannot tell.
         ("extra POSTs all reported", kill["extra_posts"] <= kill["reported_twice"]),
+        ("background: every item done once after kill -9", bg["killed"] and bg["done"] == bg["files"] == bg_n),
+        ("background: kill -9 while generating, 0 duplicate POSTs", bg["extra_posts"] == 0),
+        ("background: no accepted item sent again", bg["accepted_resent"] == mid["accepted_resent"] == 0),
+        # Killed during the creates: a create cut in flight (sent, its id not yet journaled) is sent again.
+        ("background: duplicates all reported", mid["done"] == bg_n and mid["extra_posts"] <= mid["reported_twice"]),
         ("all done", one["done"] == two["done"] == args.items),
         ("memory flat (growth < a tenth of the images' size)", large - small < 0.1 * kept),
     ]

@@ -355,12 +355,20 @@ class BatchScheduler:
         self.n_done += 1
         self._done_times.append(now)
 
-    def accepted(self, item_id: str, now: float, response_id: str, *, latency: float | None = None) -> None:
+    def accepted(
+        self,
+        item_id: str,
+        now: float,
+        response_id: str,
+        *,
+        latency: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         """A background create was accepted: the item is polled from now on, its slot freed."""
         index = self._land(item_id)
         target = self.targets[index]
         target.in_flight = max(0, target.in_flight - 1)
-        target.pacer.on_answer(now, latency, {})
+        target.pacer.on_answer(now, latency, headers or {})
         self.polls.append((now + self.poll_interval, item_id, index, response_id))
 
     def still_running(self, item_id: str, now: float, response_id: str) -> None:

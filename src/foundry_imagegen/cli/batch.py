@@ -63,6 +63,15 @@ def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     pace.add_argument("--max-attempts", type=int, default=4, help="sends of one item after 5xx or timeouts")
     runs = parser.add_argument_group("runs")
     runs.add_argument("--resume", action="store_true", help="continue the batch whose journal is in OUTDIR")
+    runs.add_argument(
+        "--background",
+        action="store_true",
+        help="start each image as a background response and poll it (no request held open for minutes; "
+        "a resume polls what was started instead of sending it again)",
+    )
+    runs.add_argument(
+        "--poll-interval", type=float, default=2.0, help="seconds between polls in background mode (default 2)"
+    )
     runs.add_argument("--shard", help="run share I of N (0 <= I < N), e.g. a job array's task index: --shard 3/8")
     runs.add_argument(
         "--merge", action="store_true", help="send nothing: rebuild summary.json and index.html from OUTDIR's journals"
@@ -253,6 +262,8 @@ def _run(args: argparse.Namespace, outdir: Path, err: TextOut) -> BatchReport:
         "shard": args.shard,
         "tool": _tool(args),
         "max_attempts": args.max_attempts,
+        "background": args.background,
+        "poll_interval": args.poll_interval,
         "rpm": rpm[0] if rpm and len(rpm) == 1 else rpm,
     }
     if deployments:

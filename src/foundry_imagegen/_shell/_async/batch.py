@@ -28,22 +28,21 @@ from ..._core.batch import (
     replay,
     report_from_states,
 )
-from ..._core.calls import CLIENT_DEFAULT, ClientDefault
+from ..._core.calls import CLIENT_DEFAULT, ClientDefault, ResponsesRequest
 from ..._core.pacing import BatchProgress, BatchScheduler, Finished, Poll, Send
 from ..._core.tool import ImageGenerationTool
-from ...exceptions import APIConnectionError, ConfigurationError, FoundryImageGenError
+from ...exceptions import APIConnectionError, ConfigurationError, FoundryImageGenError, GenerationInProgressError
 from ..disk import atomic_write, target_path
 from ..gallery import write_batch_outputs
 from ..journal import JournalWriter, journal_name, read_item_lines, read_journal
 from ..workers import AsyncWorkers
-from ._backend import default_sleep
+from ._backend import IS_ASYNC, default_sleep
 
 if TYPE_CHECKING:
-    from ..._core.calls import ResponsesRequest
     from ..._core.results import GenerationResult
     from .client import AsyncFoundryClient
 
-__all__ = ["AsyncBatchBackground", "AsyncBatchRunner", "AsyncBatchTarget"]
+__all__ = ["AsyncBatchBackground", "AsyncBatchRunner", "AsyncBatchTarget", "AsyncServiceBackground"]
 
 ItemsLike = Union[str, "os.PathLike[str]", Iterable[Union[str, Mapping[str, Any], BatchItem]]]
 
@@ -63,6 +62,56 @@ class AsyncBatchBackground(Protocol):
     async def poll(self, client: AsyncFoundryClient, response_id: str) -> GenerationResult | None:
         """The result when done, None while running."""
         ...
+
+
+class AsyncServiceBackground:
+    """The service's background mode for the batch runner: what ``background=True`` uses.
+
+    ``start`` sends the create once with ``background: true, store: true`` in the body and the batch's
+    client request id as ``x-ms-client-request-id``, and returns the response id the service gives at once
+    (status ``queued``); the runner does the resending, so every attempt is seen, paced and journaled.
+    ``poll`` makes one poll, ``GET /responses/{id}`` (``client.background(id).result()``; a GET the client
+    retries after a 5xx like any other): the result when the response has completed, None while it is
+    queued or in progress, its typed error when it failed.
+
+    Example::
+
+        runner = client.batch("out", background=AsyncServiceBackground())  # the same as background=True
+    """
+
+    def __init__(self, *, timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT) -> None:
+        self.timeout = timeout
+
+    async def start(self, client: AsyncFoundryClient, request: ResponsesRequest, *, client_request_id: str) -> str:
+        """Send ``request`` in background mode (one attempt); the response id."""
+        response_id, _ = await self._start(client, request, client_request_id=client_request_id)
+        return response_id
+
+    async def _start(
+        self, client: AsyncFoundryClient, request: ResponsesRequest, *, client_request_id: str
+    ) -> tuple[str, dict[str, str]]:
+        # The request's headers win over the client's: the batch's own id goes out as the client request id.
+        started = ResponsesRequest(
+            request.method,
+            request.path,
+            headers={**request.headers, "x-ms-client-request-id": client_request_id},
+            json={**request.json, "background": True, "store": True},
+        )
+        client._check_open()
+        answer = await client._send(
+            client._api_call(started), timeout=self.timeout, client_request_id=client_request_id
+        )
+        response = client._started(answer)
+        return response.id, dict(answer.headers)
+
+    async def poll(self, client: AsyncFoundryClient, response_id: str) -> GenerationResult | None:
+        """The result when done, None while queued or in progress (one poll)."""
+        handle = client.background(response_id)
+        try:
+            result = await handle.result()
+        except GenerationInProgressError:
+            return None
+        return result
 
 
 @dataclass(frozen=True)
@@ -120,7 +169,10 @@ class AsyncBatchRunner:
     deployments of the client (``targets`` over several endpoints); ``rpm`` is each one's quota in
     requests per minute (one number for all, or one each; unknown ones are learned from the service).
     ``resume=True`` continues the journal in ``outdir``; ``shard=(i, n)`` (or ``"i/n"``) runs that share.
-    ``background`` starts and polls background generations instead of waiting on each request.
+    ``background=True`` starts every item as a background response (``AsyncServiceBackground``) and polls
+    it, instead of holding a request open for each image; an object with ``start`` and ``poll``
+    (``AsyncBatchBackground``) replaces the default. A resume polls the items the journal shows as
+    accepted, in either mode, rather than send them again.
 
     Example::
 
@@ -141,7 +193,7 @@ class AsyncBatchRunner:
         resume: bool = False,
         shard: str | tuple[int, int] | None = None,
         tool: ImageGenerationTool | Mapping[str, Any] | None = None,
-        background: AsyncBatchBackground | None = None,
+        background: AsyncBatchBackground | bool | None = None,
         max_attempts: int = 4,
         poll_interval: float = 2.0,
         timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
@@ -177,7 +229,13 @@ class AsyncBatchRunner:
             parse_shard(f"{self.shard[0]}/{self.shard[1]}")
         self.tool = dict(tool.model_dump(exclude_none=True) if isinstance(tool, ImageGenerationTool) else tool or {})
         self.tool.pop("type", None)
-        self.background = background
+        if background is True:
+            background = AsyncServiceBackground(timeout=timeout)
+        self.background: AsyncBatchBackground | None = background or None
+        # Items the journal shows as accepted are polled on resume even when this run sends directly.
+        self._poller: AsyncBatchBackground = (
+            self.background if self.background is not None else AsyncServiceBackground(timeout=timeout)
+        )
         self.max_attempts = max_attempts
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -293,7 +351,7 @@ class AsyncBatchRunner:
             if action == "skip":
                 done += state.status == "done"
                 failed += state.status == "failed"
-            elif action == "poll" and state.response_id and self.background is not None:
+            elif action == "poll" and state.response_id:
                 # A response id belongs to the endpoint that gave it: poll there (the first target if gone).
                 target = self._labels.index(state.target) if state.target in self._labels else 0
                 polls.append((item.id, target, state.response_id))
@@ -318,11 +376,25 @@ class AsyncBatchRunner:
                 else:
                     await self._sleep(action.seconds or 0.0)
                     outcomes = []
-                for outcome in outcomes:
-                    record = self._land(scheduler, outcome)
+                # Every outcome is journaled before on_progress sees any: a stop raised there (Ctrl-C, an
+                # exception) must not lose a response id that came back with it.
+                landed = [self._land(scheduler, outcome) for outcome in outcomes]
+                for record in landed:
                     journal.write(record)
-                    if self.on_progress is not None:
+                if self.on_progress is not None:
+                    for record in landed:
                         self.on_progress(record, scheduler.progress(self._clock()))
+        except BaseException:
+            # Stopped from outside: what has come back is journaled, so a resume polls those response ids
+            # (or skips those images) rather than send their items again. Tasks still on the way are cut;
+            # threads cannot be, and the pool waits for them anyway, so their outcomes are journaled too.
+            while workers.busy:
+                finished = await workers.wait(0.0 if IS_ASYNC else None)
+                for outcome in finished:
+                    journal.write(self._land(scheduler, outcome))
+                if not finished:
+                    break
+            raise
         finally:
             await workers.aclose()
 
@@ -362,7 +434,8 @@ class AsyncBatchRunner:
             if polled:
                 scheduler.still_running(item_id, now, outcome.response_id)
                 return {"kind": "running", "id": item_id, "response_id": outcome.response_id}
-            scheduler.accepted(item_id, now, outcome.response_id, latency=latency)
+            # The create's rate-limit headers teach the pacer the quota, as a direct answer's do.
+            scheduler.accepted(item_id, now, outcome.response_id, latency=latency, headers=outcome.headers)
             return {"kind": "accepted", "id": item_id, "response_id": outcome.response_id, "target": target}
         error = outcome.error
         assert error is not None
@@ -396,8 +469,7 @@ class AsyncBatchRunner:
         headers: Mapping[str, str] | None = None
         try:
             if isinstance(action, Poll):
-                assert self.background is not None
-                polled = await self.background.poll(client, action.response_id)
+                polled = await self._poller.poll(client, action.response_id)
                 if polled is None:
                     return _Outcome(action, begun, response_id=action.response_id)
                 return _Outcome(action, begun, fields=self._save(item, polled))
@@ -422,6 +494,11 @@ class AsyncBatchRunner:
                 extra_body=None,
             )
             client_request_id = str(started["client_request_id"])
+            if isinstance(self.background, AsyncServiceBackground):
+                response_id, headers = await self.background._start(
+                    client, request, client_request_id=client_request_id
+                )
+                return _Outcome(action, begun, response_id=response_id, headers=headers)
             if self.background is not None:
                 response_id = await self.background.start(client, request, client_request_id=client_request_id)
                 return _Outcome(action, begun, response_id=response_id)
