@@ -179,7 +179,9 @@ class AsyncImageStream(StreamBase):
 
         Partials go next to it as ``name.partial-0.png``, ... as they arrive. Every target is checked
         before the stream is read; if the stream then fails, the partials are removed and, with
-        ``overwrite``, the user's files they replaced are put back.
+        ``overwrite``, the user's files they replaced are put back. Called on a stream that was not entered
+        (``await client.stream(...).save(path)``), it checks every target before the request is even
+        sent, then opens, reads and closes the stream itself.
 
         Args:
             path: Where the final image goes; the extension follows the real image format.
@@ -197,6 +199,12 @@ class AsyncImageStream(StreamBase):
             async with client.stream("a fox") as stream:
                 await stream.save("out/fox.png", partials=True)
         """
+        if self._events is None and not self._closed:
+            # Not entered yet: every target is checked before the request goes out, so a save that
+            # cannot land is refused before a generation is paid for. Then open, read, close.
+            self._check_target(path, overwrite, partials)
+            async with self:
+                return await self.save(path, partials=partials, overwrite=overwrite)
         self._check_target(path, overwrite, partials)
         written: list[Path] = []
         backups: list[tuple[Path, Path]] = []

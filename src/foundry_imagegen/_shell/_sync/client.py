@@ -620,6 +620,8 @@ class FoundryClient(BaseFoundryClient):
         from .stream import ImageStream
 
         processor = self._stream_processor(on_partial_image)
+        # Known before the request when the caller's tool names it: save() checks targets with it.
+        processor.requested_format = ImageGenerationTool.coerce(tool).output_format
         route, checked, cid, store = self._call_state(
             prompt,
             agent=agent,

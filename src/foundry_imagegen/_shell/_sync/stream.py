@@ -180,7 +180,9 @@ class ImageStream(StreamBase):
 
         Partials go next to it as ``name.partial-0.png``, ... as they arrive. Every target is checked
         before the stream is read; if the stream then fails, the partials are removed and, with
-        ``overwrite``, the user's files they replaced are put back.
+        ``overwrite``, the user's files they replaced are put back. Called on a stream that was not entered
+        (``client.stream(...).save(path)``), it checks every target before the request is even
+        sent, then opens, reads and closes the stream itself.
 
         Args:
             path: Where the final image goes; the extension follows the real image format.
@@ -198,6 +200,12 @@ class ImageStream(StreamBase):
             with client.stream("a fox") as stream:
                 stream.save("out/fox.png", partials=True)
         """
+        if self._events is None and not self._closed:
+            # Not entered yet: every target is checked before the request goes out, so a save that
+            # cannot land is refused before a generation is paid for. Then open, read, close.
+            self._check_target(path, overwrite, partials)
+            with self:
+                return self.save(path, partials=partials, overwrite=overwrite)
         self._check_target(path, overwrite, partials)
         written: list[Path] = []
         backups: list[tuple[Path, Path]] = []
