@@ -158,3 +158,72 @@ def test_image_sample_through_the_agent_endpoint(tls_emulator, decode_image) -> 
     call = calls[("POST", "/agents/image-agent/endpoint/protocols/openai/responses")]
     assert call.query["api-version"] == "v1" and call.headers["foundry-features"]
     assert call.headers["authorization"] == "***"
+
+
+class _AsyncCredential:
+    """The async twin of ``_Credential``, for azure.ai.projects.aio."""
+
+    async def get_token(self, *scopes: str, **_kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(TOKEN, int(time.time()) + 3600)
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> _AsyncCredential:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None
+
+
+async def test_the_async_image_sample_through_the_agent_endpoint(tls_emulator, decode_image) -> None:
+    pytest.importorskip("azure.ai.projects", minversion="2.10")
+    pytest.importorskip("aiohttp")  # azure-core's async transport
+    import openai
+    from azure.ai.projects.aio import AIProjectClient
+    from azure.ai.projects.models import (
+        AgentEndpointConfig,
+        FixedRatioVersionSelectionRule,
+        ImageGenTool,
+        PromptAgentDefinition,
+        ProtocolConfiguration,
+        ResponsesProtocolConfiguration,
+        VersionSelector,
+    )
+
+    emu, cert = tls_emulator
+    async with AIProjectClient(endpoint=emu.endpoint, credential=_AsyncCredential(), connection_verify=cert) as project:
+        created = await project.agents.create_version(
+            agent_name="image-agent",
+            definition=PromptAgentDefinition(
+                model="gpt-5.1",
+                instructions="Generate images based on user prompts",
+                tools=[ImageGenTool(model="gpt-image-2", quality="low", size="1024x1024")],
+            ),
+            description="Agent for image generation.",
+        )
+        await project.agents.update_details(
+            agent_name="image-agent",
+            agent_endpoint=AgentEndpointConfig(
+                version_selector=VersionSelector(
+                    version_selection_rules=[
+                        FixedRatioVersionSelectionRule(agent_version=created.version, traffic_percentage=100)
+                    ]
+                ),
+                protocol_configuration=ProtocolConfiguration(responses=ResponsesProtocolConfiguration()),
+            ),
+        )
+        http_client = openai.DefaultAsyncHttpxClient(verify=ssl.create_default_context(cafile=cert))
+        openai_client = project.get_openai_client(agent_name="image-agent", http_client=http_client)
+        async with openai_client:
+            response = await openai_client.responses.create(
+                input="Generate an image of Microsoft logo.",
+                extra_headers={IMAGE_HEADER: "gpt-image-2"},
+            )
+        image_data = [output.result for output in response.output if output.type == "image_generation_call"]
+        assert image_data and decode_image(image_data[0]).size == (1024, 1024)
+        await project.agents.delete_version(agent_name="image-agent", agent_version=created.version, force=True)
+    paths = [(r.method, r.path.split("/api/projects/demo")[-1]) for r in emu.requests]
+    assert ("POST", "/agents/image-agent/endpoint/protocols/openai/responses") in paths
