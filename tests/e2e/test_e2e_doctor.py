@@ -41,7 +41,7 @@ async def test_diagnose_finds_an_image_deployment_that_runs_a_chat_model(h):
     assert "not an image model" in kind.detail and "gpt-image" in (kind.fix or "")
 
 
-async def test_diagnose_finds_a_retired_orchestrator(h, foundry_emulator):
+async def test_diagnose_warns_about_an_orchestrator_that_may_be_retired(h, foundry_emulator):
     client = h.client(foundry_emulator, model="gpt-4.1", image_deployment="gpt-image-2")
     report = await h.run(client.diagnose)
-    assert _statuses(report)["orchestrator.date"] in ("fail", "warn")
+    assert _statuses(report)["orchestrator.date"] == "warn"  # its two retirement dates disagree: a warning
