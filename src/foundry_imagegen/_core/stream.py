@@ -40,6 +40,7 @@ from .parse import (
     parse_response,
     raise_for_response_status,
     result_from_response,
+    without_base64,
 )
 from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from .sse import ServerSentEvent, SSEDecoder
@@ -249,7 +250,9 @@ class StreamProcessor:
             )
         finals = tuple(self._finals.values())
         if finals or not require_image:
-            return GenerationResult(response=self._response, images=finals, request_id=self.request_id)
+            # The images hold the bytes; the response keeps no second copy as base64.
+            response = without_base64(self._response)
+            return GenerationResult(response=response, images=finals, request_id=self.request_id)
         # Reuse the non-streaming rules so both paths fail alike (empty result, failed call, text only).
         return result_from_response(
             self._response,
@@ -372,7 +375,7 @@ class StreamProcessor:
             revised_prompt=call.revised_prompt,
             requested_format=self.requested_format or call.output_format,
             request_id=self.request_id,
-            call=call,
+            call=call.model_copy(update={"result": None}),
         )
         self._finals[call.id] = image
         self._ready.append(image)

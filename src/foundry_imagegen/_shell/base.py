@@ -650,7 +650,7 @@ class BaseFoundryClient:
         requested_format: str | None,
     ) -> GenerationResult:
         # Deferred: the response models load with the first answer, which arrives seconds after the call.
-        from .._core.parse import parse_response, request_id_of, result_from_response
+        from .._core.parse import parse_generation, request_id_of
 
         request_id = request_id_of(response.headers)
         log.info(
@@ -660,19 +660,14 @@ class BaseFoundryClient:
             response.status_code,
             request_id,
         )
-        parsed = parse_response(
+        return parse_generation(
             response.status_code,
             response.headers,
             response.content,
-            now=time.time(),
-            method=response.request.method,
-        )
-        return result_from_response(
-            parsed,
-            request_id=request_id,
             requested_format=requested_format,
             require_image=require_image,
-            status=response.status_code,
+            now=time.time(),
+            method=response.request.method,
         )
 
 
