@@ -155,7 +155,9 @@ class ImageStream(StreamBase):
             self._processor.take_images()
         return self._processor.result()
 
-    def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
+    def save(
+        self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False, fsync: bool = True
+    ) -> Path:
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
 
         Partials go next to it as ``name.partial-0.png``, ... as they arrive. Every target is checked
@@ -166,6 +168,7 @@ class ImageStream(StreamBase):
             path: Where the final image goes; the extension follows the real image format.
             partials: Also write each partial image as it arrives.
             overwrite: Replace existing files (default: refuse).
+            fsync: Flush the final image to the disk before renaming it into place (partials never are).
 
         Returns:
             The path of the final image.
@@ -185,7 +188,8 @@ class ImageStream(StreamBase):
             for image in self.images():
                 if partials:
                     self._save_partial(image, path, overwrite, written, backups)
-            saved = self._processor.result().save(path, overwrite=overwrite)
+            result = self._processor.result()
+            saved = result.save(path, overwrite=overwrite, fsync=fsync)
         except BaseException:
             self._undo(written, backups)
             raise
