@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -22,10 +22,9 @@ from .images import MIME_TYPES, ImageFormat, image_dimensions
 if TYPE_CHECKING:
     import os
     from pathlib import Path
-    from typing import TypeAlias
 
-    #: A file path as ``open`` takes it.
-    StrPath: TypeAlias = "str | os.PathLike[str]"
+#: A file path as ``open`` takes it (a string, so that ``os`` is imported only by type checkers).
+StrPath: TypeAlias = "str | os.PathLike[str]"
 
 __all__ = [
     "GeneratedImage",
