@@ -510,8 +510,8 @@ def _skip_space(content: bytes, pos: int) -> int:
     return pos
 
 
-def _cut_images(content: bytes) -> tuple[bytes, dict[str, bytes]]:
-    """Decode every large base64 ``"result"`` of ``content`` straight from the bytes.
+def _cut_images(content: bytes, keys: tuple[bytes, ...] = (_RESULT_KEY,)) -> tuple[bytes, dict[str, bytes]]:
+    """Decode every large base64 value of the ``keys`` (``"result"``) of ``content`` straight from the bytes.
 
     Returns the JSON with each decoded value replaced by a short placeholder, and the bytes per
     placeholder. The 2 MB of base64 are then never turned into a str, handed to pydantic or copied:
@@ -521,15 +521,22 @@ def _cut_images(content: bytes) -> tuple[bytes, dict[str, bytes]]:
     """
     if _PLACEHOLDER_JSON in content:
         return content, {}
+    decoded: dict[str, bytes] = {}
+    for key in keys:
+        content = _cut_key(content, key, decoded)
+    return content, decoded
+
+
+def _cut_key(content: bytes, key_name: bytes, decoded: dict[str, bytes]) -> bytes:
     view = memoryview(content)
     kept: list[bytes | memoryview] = []
-    decoded: dict[str, bytes] = {}
+    cut = len(decoded)
     start = pos = 0
     while True:
-        key = content.find(_RESULT_KEY, pos)
+        key = content.find(key_name, pos)
         if key == -1:
             break
-        pos = key + len(_RESULT_KEY)
+        pos = key + len(key_name)
         colon = _skip_space(content, pos)
         if content[colon : colon + 1] != b":":
             continue
@@ -550,10 +557,10 @@ def _cut_images(content: bytes) -> tuple[bytes, dict[str, bytes]]:
         kept += [view[start : quote + 1], json.dumps(placeholder).encode("ascii")[1:-1]]
         decoded[placeholder] = data
         start = close
-    if not decoded:
-        return content, {}
+    if len(decoded) == cut:
+        return content
     kept.append(view[start:])
-    return b"".join(kept), decoded
+    return b"".join(kept)
 
 
 def parse_generation(

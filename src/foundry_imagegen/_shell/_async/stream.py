@@ -113,6 +113,7 @@ class AsyncImageStream(StreamBase):
     async def _events_only(self) -> AsyncIterator[StreamEvent]:
         # Iterating events alone must not keep every decoded partial alive until the end: the images
         # each event brought are let go (the event itself carries the partial's base64).
+        self._processor.light_events = False
         async for event in self._iterator():
             self._processor.take_images()
             yield event
@@ -125,6 +126,7 @@ class AsyncImageStream(StreamBase):
             async for image in stream.images():
                 image.save(f"fox-{image.partial_index}", overwrite=True)
         """
+        self._processor.light_events = True  # no event is seen: none need keep its base64
         async for _ in self._iterator():
             for image in self._processor.take_images():
                 yield image
@@ -150,6 +152,7 @@ class AsyncImageStream(StreamBase):
             result = await stream.final()
             result.save("fox.png")
         """
+        self._processor.light_events = True
         async for _ in self._iterator():
             self._processor.take_images()
         return self._processor.result()

@@ -114,6 +114,7 @@ class ImageStream(StreamBase):
     def _events_only(self) -> Iterator[StreamEvent]:
         # Iterating events alone must not keep every decoded partial alive until the end: the images
         # each event brought are let go (the event itself carries the partial's base64).
+        self._processor.light_events = False
         for event in self._iterator():
             self._processor.take_images()
             yield event
@@ -126,6 +127,7 @@ class ImageStream(StreamBase):
             for image in stream.images():
                 image.save(f"fox-{image.partial_index}", overwrite=True)
         """
+        self._processor.light_events = True  # no event is seen: none need keep its base64
         for _ in self._iterator():
             for image in self._processor.take_images():
                 yield image
@@ -151,6 +153,7 @@ class ImageStream(StreamBase):
             result = stream.final()
             result.save("fox.png")
         """
+        self._processor.light_events = True
         for _ in self._iterator():
             self._processor.take_images()
         return self._processor.result()
