@@ -482,6 +482,9 @@ class GenerationResult:
     request_id: str | None = None
     #: For ``edit``: ``"conversation"``, ``"previous_response_id"`` or ``"input_image"``, the way it continued.
     edited_via: str | None = None
+    #: The answer's body as sent, base64 and all: only with the client's ``keep_raw_body=True`` (not for
+    #: streams). ``response`` holds no image base64, so that a kept result holds each image once.
+    raw_body: bytes | None = None
 
     def __repr__(self) -> str:
         return (

@@ -236,7 +236,9 @@ class BaseFoundryClient:
         max_body_bytes: int,
         max_event_bytes: int,
         deadline: float | None,
+        keep_raw_body: bool = False,
     ) -> None:
+        self._keep_raw_body = bool(keep_raw_body)
         self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
         self._model = model
@@ -660,7 +662,7 @@ class BaseFoundryClient:
             response.status_code,
             request_id,
         )
-        return parse_generation(
+        result = parse_generation(
             response.status_code,
             response.headers,
             response.content,
@@ -669,6 +671,11 @@ class BaseFoundryClient:
             now=time.time(),
             method=response.request.method,
         )
+        if self._keep_raw_body:
+            import dataclasses
+
+            result = dataclasses.replace(result, raw_body=response.content)
+        return result
 
 
 __all__ = [
