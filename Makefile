@@ -48,6 +48,7 @@ unit: $(VENV)/.dev
 # The benchmarks run once with tiny inputs: a check that they still work, not a timing.
 bench-smoke: $(VENV)/.dev
 	$(BIN)/python benchmarks/streaming.py --smoke
+	$(BIN)/python benchmarks/compare.py --smoke
 	$(BIN)/python benchmarks/import_time.py --runs 1
 	$(BIN)/python benchmarks/emulator_images.py --runs 1
 	$(BIN)/python benchmarks/image_check.py --smoke

@@ -39,6 +39,7 @@ RULES: list[tuple[str, str]] = [
     (r"\b__aiter__\b", "__iter__"),
     (r"\baclose\b", "close"),
     (r"\baread\b", "read"),
+    (r"\basave\b", "save"),
     (r"\baiter_(\w+)", r"iter_\1"),
     (r"\bazure\.identity\.aio\b", "azure.identity"),
     (r"\bazure\.core\.credentials_async\b", "azure.core.credentials"),

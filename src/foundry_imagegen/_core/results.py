@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,9 @@ from .ratelimit import HttpInfo, RateLimit
 if TYPE_CHECKING:
     import os
     from pathlib import Path
+
+#: A file path as ``open`` takes it (a string, so that ``os`` is imported only by type checkers).
+StrPath: TypeAlias = "str | os.PathLike[str]"
 
 __all__ = [
     "GeneratedImage",
@@ -466,11 +469,14 @@ class GeneratedImage:
 
         return Image.open(io.BytesIO(self.data))
 
-    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True) -> Path:
+    def save(self, path: StrPath, *, overwrite: bool = False, fix_extension: bool = True, fsync: bool = True) -> Path:
         """Write the image atomically and return the path written.
 
         A path without a suffix gets the right one; a suffix of another image format is corrected
         (``fix_extension=True``) or refused. An existing file is kept unless ``overwrite=True``.
+        ``fsync=False`` skips flushing the file to the disk before it is renamed into place (about 2 ms
+        an image): the file is still whole or absent for every reader, but a power cut soon after may
+        lose it.
 
         Example::
 
@@ -479,7 +485,20 @@ class GeneratedImage:
         """
         from .._shell.disk import save_image  # the core holds the bytes; the shell owns the disk
 
-        return save_image(self, path, overwrite=overwrite, fix_extension=fix_extension)
+        return save_image(self, path, overwrite=overwrite, fix_extension=fix_extension, fsync=fsync)
+
+    async def asave(
+        self, path: StrPath, *, overwrite: bool = False, fix_extension: bool = True, fsync: bool = True
+    ) -> Path:
+        """``save`` for async code: the disk work runs in a worker thread, never on the event loop.
+
+        Example::
+
+            path = await image.asave("out/fox.png")
+        """
+        from .._shell.disk import asave_image
+
+        return await asave_image(self, path, overwrite=overwrite, fix_extension=fix_extension, fsync=fsync)
 
 
 @dataclass(frozen=True, repr=False)
@@ -502,6 +521,9 @@ class GenerationResult:
     rate_limit: RateLimit | None = None
     #: The raw HTTP status and response headers, credentials redacted.
     http: HttpInfo | None = None
+    #: The answer's body as sent, base64 and all: only with the client's ``keep_raw_body=True`` (not for
+    #: streams). ``response`` holds no image base64, so that a kept result holds each image once.
+    raw_body: bytes | None = None
 
     def __repr__(self) -> str:
         return (
@@ -557,14 +579,26 @@ class GenerationResult:
         """
         return self.response.tool_usage.image_gen if self.response.tool_usage else None
 
-    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False, fix_extension: bool = True) -> Path:
+    def save(self, path: StrPath, *, overwrite: bool = False, fix_extension: bool = True, fsync: bool = True) -> Path:
         """Save the first image (see ``GeneratedImage.save``); returns the path written.
 
         Example::
 
             client.generate("a cat").save("cat.png")
         """
-        return self.image.save(path, overwrite=overwrite, fix_extension=fix_extension)
+        return self.image.save(path, overwrite=overwrite, fix_extension=fix_extension, fsync=fsync)
+
+    async def asave(
+        self, path: StrPath, *, overwrite: bool = False, fix_extension: bool = True, fsync: bool = True
+    ) -> Path:
+        """``save`` for async code: the write runs in a worker thread, so the event loop keeps serving.
+
+        Example::
+
+            result = await client.generate("a cat")
+            await result.asave("cat.png")
+        """
+        return await self.image.asave(path, overwrite=overwrite, fix_extension=fix_extension, fsync=fsync)
 
     def save_all(
         self, directory: str | os.PathLike[str], *, stem: str = "image", overwrite: bool = False

@@ -34,12 +34,14 @@ from .events import (
     parse_event,
 )
 from .parse import (
+    _cut_images,
     decode_image,
     decode_json,
     error_from_payload,
     parse_response,
     raise_for_response_status,
     result_from_response,
+    without_base64,
 )
 from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from .sse import ServerSentEvent, SSEDecoder
@@ -140,6 +142,10 @@ class StreamProcessor:
         self._partial_keys: set[tuple[str, int]] = set()
         #: When reading the stream must stop (set by the client from timeout= and deadline=).
         self.deadline = Deadline()
+        #: Nobody sees the events (``images()``, ``final()``, ``save()``): their base64 is decoded straight
+        #: from the bytes and the events handed back carry none (the images hold the bytes).
+        self.light_events = False
+        self._decoded: dict[str, bytes] = {}
 
     @property
     def has_final(self) -> bool:
@@ -249,7 +255,9 @@ class StreamProcessor:
             )
         finals = tuple(self._finals.values())
         if finals or not require_image:
-            return GenerationResult(response=self._response, images=finals, request_id=self.request_id)
+            # The images hold the bytes; the response keeps no second copy as base64.
+            response = without_base64(self._response)
+            return GenerationResult(response=response, images=finals, request_id=self.request_id)
         # Reuse the non-streaming rules so both paths fail alike (empty result, failed call, text only).
         return result_from_response(
             self._response,
@@ -262,8 +270,19 @@ class StreamProcessor:
         data = sse.data
         if data[:6] == b"[DONE]":
             return None
+        if self.light_events:
+            rest, self._decoded = _cut_images(data, _IMAGE_KEYS)
+            if self._decoded:
+                try:
+                    event = self._handle_json(sse, rest)
+                finally:
+                    self._decoded = {}
+                return _lightened(event) if event is not None else None
+        return self._handle_json(sse, data)
+
+    def _handle_json(self, sse: ServerSentEvent, data: bytes) -> StreamEvent | None:
         try:
-            payload: Any = decode_json(sse.data)
+            payload: Any = decode_json(data)
         except ValueError:
             raise InvalidResponseError(
                 f"stream event {self.events_seen + 1} ({sse.event or 'message'}) is not JSON",
@@ -290,6 +309,10 @@ class StreamProcessor:
                 request_id=self.request_id,
                 body=payload,
             ) from None
+        if self._decoded and not self._decoded.keys() <= _image_values(event):
+            # A placeholder stands where no image is (another tool's "result"): read the event as sent.
+            self._decoded = {}
+            return self._handle_json(sse, sse.data)
         self.events_seen += 1
         self._apply(event)
         return event
@@ -311,6 +334,7 @@ class StreamProcessor:
                 requested_format=self.requested_format or event.output_format,
                 partial_index=event.partial_image_index,
                 request_id=self.request_id,
+                data=self._decoded.get(event.partial_image_b64),
             )
             self._ready.append(image)
             if self._on_partial_image is not None:
@@ -372,7 +396,36 @@ class StreamProcessor:
             revised_prompt=call.revised_prompt,
             requested_format=self.requested_format or call.output_format,
             request_id=self.request_id,
-            call=call,
+            call=call.model_copy(update={"result": None}),
+            data=self._decoded.get(call.result),
         )
         self._finals[call.id] = image
         self._ready.append(image)
+
+
+_IMAGE_KEYS = (b'"partial_image_b64"', b'"result"')
+
+
+def _image_values(event: StreamEvent) -> set[str | None]:
+    """The base64 fields of ``event`` that hold images: where ``_cut_images`` placeholders belong."""
+    if isinstance(event, PartialImageEvent):
+        return {event.partial_image_b64}
+    item = getattr(event, "item", None)
+    if isinstance(item, ImageGenerationCall):
+        return {item.result}
+    response = getattr(event, "response", None)
+    if isinstance(response, Response):
+        return {call.result for call in response.image_calls}
+    return set()
+
+
+def _lightened(event: StreamEvent) -> StreamEvent:
+    """``event`` without its base64 (decoded already): what ``light_events`` hands back."""
+    if isinstance(event, PartialImageEvent):
+        return event.model_copy(update={"partial_image_b64": ""})
+    if isinstance(event, OutputItemDoneEvent) and isinstance(event.item, ImageGenerationCall):
+        return event.model_copy(update={"item": event.item.model_copy(update={"result": None})})
+    response = getattr(event, "response", None)
+    if isinstance(response, Response):
+        return event.model_copy(update={"response": without_base64(response)})
+    return event

@@ -253,7 +253,9 @@ class BaseFoundryClient:
         max_body_bytes: int,
         max_event_bytes: int,
         deadline: float | None,
+        keep_raw_body: bool = False,
     ) -> None:
+        self._keep_raw_body = bool(keep_raw_body)
         self._endpoint: EndpointInfo = resolve_endpoint(endpoint)
         self._auth_kind, self._credential, self._api_key = self._check_auth(credential, api_key)
         self._model = model
@@ -700,23 +702,21 @@ class BaseFoundryClient:
         requested_format: str | None,
     ) -> GenerationResult:
         # Deferred: the response models load with the first answer, which arrives seconds after the call.
-        from .._core.parse import parse_response, request_id_of, result_from_response
+        from .._core.parse import parse_generation
 
-        request_id = request_id_of(response.headers)
-        parsed = parse_response(
+        result = parse_generation(
             response.status_code,
             response.headers,
             response.content,
+            requested_format=requested_format,
+            require_image=require_image,
             now=time.time(),
             method=response.request.method,
         )
-        result = result_from_response(
-            parsed,
-            request_id=request_id,
-            requested_format=requested_format,
-            require_image=require_image,
-            status=response.status_code,
-        )
+        if self._keep_raw_body:
+            import dataclasses
+
+            result = dataclasses.replace(result, raw_body=response.content)
         return with_http(result, response)
 
 

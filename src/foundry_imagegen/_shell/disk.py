@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .._core.results import GeneratedImage
 
 __all__ = [
+    "asave_image",
     "atomic_write",
     "check_free",
     "drop_backups",
@@ -67,12 +68,14 @@ def partial_path(path: str | os.PathLike[str], fmt: ImageFormat | None, index: i
     return final.with_name(f"{final.stem}.partial-{index}{final.suffix}")
 
 
-def atomic_write(path: Path, data: bytes, *, overwrite: bool) -> Path:
+def atomic_write(path: Path, data: bytes, *, overwrite: bool, fsync: bool = True) -> Path:
     """Write ``data`` to ``path`` so that a reader sees either nothing or the whole file.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, then renamed into place;
-    on any failure the temporary file is removed, so no partial file is ever left behind. Without
-    ``overwrite`` an existing file is never replaced, even by a racing writer.
+    The bytes go to a temporary file in the same folder, are flushed to disk (``fsync``), then renamed
+    into place; on any failure the temporary file is removed, so no partial file is ever left behind.
+    Without ``overwrite`` an existing file is never replaced, even by a racing writer. ``fsync=False``
+    keeps the atomic rename but lets the OS choose when the bytes reach the disk: a crash of the machine
+    (not of the process) soon after may then leave an empty or older file.
 
     Example::
 
@@ -89,8 +92,9 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -149,7 +153,9 @@ def _link_exclusive(tmp: Path, path: Path) -> None:
     tmp.unlink()
 
 
-def save_image(image: GeneratedImage, path: str | os.PathLike[str], *, overwrite: bool, fix_extension: bool) -> Path:
+def save_image(
+    image: GeneratedImage, path: str | os.PathLike[str], *, overwrite: bool, fix_extension: bool, fsync: bool = True
+) -> Path:
     """Write a decoded image atomically where ``target_path`` says; returns the path written.
 
     A disk failure (full, read-only, a folder in the way) raises ``ImageSaveError`` holding the image:
@@ -158,7 +164,7 @@ def save_image(image: GeneratedImage, path: str | os.PathLike[str], *, overwrite
     """
     target = target_path(path, image.format, fix_extension=fix_extension)
     try:
-        return atomic_write(target, image.data, overwrite=overwrite)
+        return atomic_write(target, image.data, overwrite=overwrite, fsync=fsync)
     except FileExistsError:
         raise
     except OSError as exc:
@@ -172,6 +178,17 @@ def save_image(image: GeneratedImage, path: str | os.PathLike[str], *, overwrite
             image=image,
             path=target,
         ) from exc
+
+
+async def asave_image(
+    image: GeneratedImage, path: str | os.PathLike[str], *, overwrite: bool, fix_extension: bool, fsync: bool = True
+) -> Path:
+    """``save_image`` in a worker thread: the write, fsync and rename never block the event loop."""
+    import asyncio  # on first use: sync programs never import it
+
+    return await asyncio.to_thread(
+        save_image, image, path, overwrite=overwrite, fix_extension=fix_extension, fsync=fsync
+    )
 
 
 def check_free(path: Path, *, overwrite: bool) -> None:

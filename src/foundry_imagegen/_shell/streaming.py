@@ -127,7 +127,8 @@ class StreamBase:
                 backup = set_aside(target)
                 if backup is not None:
                     backups.append((backup, target))
-            written.append(image.save(target, overwrite=overwrite))
+            # A partial is a preview the final image replaces: atomic, but not worth an fsync.
+            written.append(image.save(target, overwrite=overwrite, fsync=False))
 
     @staticmethod
     def _undo(written: list[Path], backups: list[tuple[Path, Path]]) -> None:

@@ -133,6 +133,7 @@ class AsyncImageStream(StreamBase):
     async def _events_only(self) -> AsyncIterator[StreamEvent]:
         # Iterating events alone must not keep every decoded partial alive until the end: the images
         # each event brought are let go (the event itself carries the partial's base64).
+        self._processor.light_events = False
         async for event in self._iterator():
             self._processor.take_images()
             yield event
@@ -145,6 +146,7 @@ class AsyncImageStream(StreamBase):
             async for image in stream.images():
                 image.save(f"fox-{image.partial_index}", overwrite=True)
         """
+        self._processor.light_events = True  # no event is seen: none need keep its base64
         async for _ in self._iterator():
             for image in self._processor.take_images():
                 yield image
@@ -170,11 +172,14 @@ class AsyncImageStream(StreamBase):
             result = await stream.final()
             result.save("fox.png")
         """
+        self._processor.light_events = True
         async for _ in self._iterator():
             self._processor.take_images()
         return self._result()
 
-    async def save(self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False) -> Path:
+    async def save(
+        self, path: str | os.PathLike[str], *, partials: bool = False, overwrite: bool = False, fsync: bool = True
+    ) -> Path:
         """Read to the end and save the final image atomically; with ``partials``, each partial too.
 
         Partials go next to it as ``name.partial-0.png``, ... as they arrive. Every target is checked
@@ -187,6 +192,7 @@ class AsyncImageStream(StreamBase):
             path: Where the final image goes; the extension follows the real image format.
             partials: Also write each partial image as it arrives.
             overwrite: Replace existing files (default: refuse).
+            fsync: Flush the final image to the disk before renaming it into place (partials never are).
 
         Returns:
             The path of the final image.
@@ -212,7 +218,7 @@ class AsyncImageStream(StreamBase):
             async for image in self.images():
                 if partials:
                     self._save_partial(image, path, overwrite, written, backups)
-            saved = self._result().save(path, overwrite=overwrite)
+            saved = await self._result().asave(path, overwrite=overwrite, fsync=fsync)
         except BaseException:
             self._undo(written, backups)
             raise

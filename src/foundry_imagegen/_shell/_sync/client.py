@@ -100,6 +100,7 @@ class FoundryClient(BaseFoundryClient):
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         deadline: float | None = DEFAULT_DEADLINE,
+        keep_raw_body: bool = False,
     ) -> None:
         """Create a client; nothing is sent until the first call.
 
@@ -133,6 +134,8 @@ class FoundryClient(BaseFoundryClient):
             max_event_bytes: The largest stream line or event (default 64 MiB), likewise.
             deadline: Seconds the whole call may take, retries and their waits included (default 1800);
                 ``None`` for no limit. The read timeout bounds each attempt.
+            keep_raw_body: Keep each answer's body as sent on ``result.raw_body`` (a second copy of every
+                image, as base64); off by default, so that a result holds its images once.
 
         Raises:
             ConfigurationError: A setting is invalid; the message names it and the fix.
@@ -153,6 +156,7 @@ class FoundryClient(BaseFoundryClient):
             max_body_bytes=max_body_bytes,
             max_event_bytes=max_event_bytes,
             deadline=deadline,
+            keep_raw_body=keep_raw_body,
         )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError(self._http_client_mismatch(http_client))
