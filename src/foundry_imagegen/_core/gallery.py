@@ -37,7 +37,7 @@ window.addEventListener("load",function(){
   var ok=0,bad=0;document.querySelectorAll("main img").forEach(function(i){
     if(i.complete&&i.naturalWidth>0){ok++}else{bad++;i.closest(".card").classList.add("broken")}});
   document.body.dataset.imagesOk=ok;document.body.dataset.imagesBroken=bad;
-  document.getElementById("loaded").textContent=ok+" images shown"+(bad?", "+bad+" missing":"");
+  document.getElementById("loaded").textContent=ok+" images loaded"+(bad?", "+bad+" missing":"")+" ·";
   var pick=document.getElementById("show-"+location.hash.slice(1));if(pick){pick.checked=true}
   var shown=0;document.querySelectorAll("main .card").forEach(function(c){if(c.offsetParent!==null){shown++}});
   document.body.dataset.cardsShown=shown;
