@@ -24,11 +24,9 @@ from ..._core.constants import (
     DEFAULT_SCOPE,
     DEFAULT_TIMEOUT,
 )
-from ..._core.conversations import result_with
 from ..._core.deadline import Deadline
 from ..._core.flows import LookupAgent
 from ..._core.limits import BodyBuffer
-from ..._core.parse import request_id_of
 from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError, ServiceError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
@@ -436,6 +434,9 @@ class FoundryClient(BaseFoundryClient):
             lambda response: self._finish(response, require_image=True, requested_format=resolved.output_format),
             timeout=timeout,
         )
+        # Deferred like the response models it works on: they load with the first answer, not at import.
+        from ..._core.conversations import result_with
+
         return result_with(result, conversation=cid)
 
     def background(self, response_id: str, *, agent_endpoint: str | None = None) -> BackgroundGeneration:
@@ -457,6 +458,7 @@ class FoundryClient(BaseFoundryClient):
     def _handle(
         self, route: Route, answer: httpx.Response | None, *, response_id: str | None = None
     ) -> BackgroundGeneration:
+        from ..._core.parse import request_id_of  # with the answer: the response models load then
         from .background import BackgroundGeneration
 
         response = self._started(answer) if answer is not None else None
