@@ -84,7 +84,10 @@ def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     service.add_argument("--endpoint", help="project or resource endpoint [env AZURE_AI_PROJECT_ENDPOINT]")
     service.add_argument("--api-key", help="resource key (prefer env AZURE_OPENAI_API_KEY)")
     service.add_argument(
-        "--model", help="chat model deployment that calls the tool [env AZURE_AI_MODEL_DEPLOYMENT_NAME]"
+        "--model",
+        "--orchestrator",
+        dest="orchestrator",
+        help="chat model deployment that calls the tool [env AZURE_AI_MODEL_DEPLOYMENT_NAME]",
     )
     service.add_argument("--timeout", type=float, help="seconds to wait for one image (default 600)")
     service.add_argument("--emulator", action="store_true", help="run against an in-process local emulator")
@@ -92,6 +95,8 @@ def _configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     out.add_argument("--plain", action="store_true", help="a line per item, even on a terminal")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress, only the summary")
+    # What the shared client builder reads that batch sets per deployment or not at all.
+    parser.set_defaults(image_deployment=None, max_retries=None, emulator_if_unconfigured=False)
     return parser
 
 
@@ -111,33 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextlib.contextmanager
-def _client(args: argparse.Namespace, deployment: str | None) -> Iterator[FoundryClient]:
-    from .._shell._sync.client import FoundryClient
+def _client(args: argparse.Namespace, deployment: str | None, err: TextOut) -> Iterator[FoundryClient]:
+    # The CLI's one way from flags to a client: the same precedence, started-emulator reuse and errors
+    # in flag terms as every other command.
+    from .commands import _client_for
 
-    overrides: dict[str, Any] = {}
-    if args.timeout is not None:
-        overrides["timeout"] = args.timeout
-    if args.emulator:
-        from ..emulator import Emulator
-
-        with (
-            Emulator() as emulator,
-            FoundryClient(
-                emulator.endpoint,
-                api_key="emulator",
-                model=args.model or EMULATOR_MODEL,
-                image_deployment=deployment or EMULATOR_IMAGE_DEPLOYMENT,
-                **overrides,
-            ) as client,
-        ):
-            yield client
-        return
-    for key, value in (("endpoint", args.endpoint), ("api_key", args.api_key), ("model", args.model)):
-        if value:
-            overrides[key] = value
-    if deployment:
-        overrides["image_deployment"] = deployment
-    with FoundryClient.from_env(**overrides) as client:
+    extra: dict[str, Any] = {"image_deployment": deployment} if deployment else {}
+    with _client_for(args, err, **extra) as client:  # type: ignore[arg-type]  # TextOut is the writer it uses
         yield client
 
 
@@ -269,7 +254,7 @@ def _run(args: argparse.Namespace, outdir: Path, err: TextOut) -> BatchReport:
     if deployments:
         options["deployments"] = deployments
     with (
-        _client(args, deployments[0] if len(deployments) == 1 else None) as client,
+        _client(args, deployments[0] if len(deployments) == 1 else None, err) as client,
         _Display(err, plain=args.plain, quiet=args.quiet) as display,
     ):
         runner = client.batch(outdir, on_progress=display, **options)
