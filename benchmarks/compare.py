@@ -430,7 +430,9 @@ def _fmt(values: list[float], scale: float, unit: str) -> str:
     return f"{median * scale:.1f}{unit} [{min(values) * scale:.1f}-{max(values) * scale:.1f}]"
 
 
-def report(runs: dict[tuple[str, str], list[dict[str, Any]]], image_sizes: dict[str, int]) -> None:
+def report(
+    runs: dict[tuple[str, str], list[dict[str, Any]]], image_sizes: dict[str, int], cases: dict[str, list[str]]
+) -> None:
     def med(key: tuple[str, str], figure: str) -> float:
         values = [run[figure] for run in runs[key] if run[figure] is not None]
         return statistics.median(values) if values else float("nan")
@@ -440,7 +442,7 @@ def report(runs: dict[tuple[str, str], list[dict[str, Any]]], image_sizes: dict[
         f"{'workload':8} {'case':17} {'wall ms':>19} {'x raw':>6} {'CPU ms':>19} {'first partial ms':>19} "
         f"{'x raw':>6} {'first call ms':>14} {'RSS setup MiB':>14} {'growth':>12} {'peak':>12}"
     )
-    for workload, clients in CASES.items():
+    for workload, clients in cases.items():
         reference = (("raw async" if workload == "batch" else "raw"), workload)
         image = image_sizes["4k" if workload == "4k" else "2mb"]
         for client in clients:
@@ -470,6 +472,8 @@ def report(runs: dict[tuple[str, str], list[dict[str, Any]]], image_sizes: dict[
             f"RSS after setup {over(client, 'rss_setup') * mib:5.1f} MiB "
             f"({(over(client, 'rss_setup') - over(client, 'rss_bare')) * mib:5.1f} MiB over the bare process)"
         )
+    if "call" not in cases or "stream" not in cases:
+        return
     for client in ("ours", "openai"):
         kept = med((client, "call"), "kept")
         print(
@@ -490,6 +494,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5, help="processes per case (default 5)")
     parser.add_argument("--calls", type=int, default=5, help="measured calls per process (default 5)")
     parser.add_argument("--smoke", action="store_true", help="1 repeat, 1 call, small images (CI; no claims)")
+    parser.add_argument(
+        "--only", default=",".join(CASES), help=f"workloads to run, comma-separated (default {','.join(CASES)})"
+    )
     parser.add_argument("--case", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -520,14 +527,15 @@ def main() -> int:
             f"foundry_imagegen {foundry_imagegen.__version__}, {os.cpu_count()} CPUs; {args.repeats} processes "
             f"per case x {args.calls} calls; images {sizes['2mb'] / 1e6:.1f} MB and {sizes['4k'] / 1e6:.1f} MB"
         )
-        plan = [(client, workload) for workload, clients in CASES.items() for client in clients]
+        cases = {workload: CASES[workload] for workload in args.only.split(",")}
+        plan = [(client, workload) for workload, clients in cases.items() for client in clients]
         runs: dict[tuple[str, str], list[dict[str, Any]]] = {key: [] for key in plan}
         rng = random.Random(11)
         for _ in range(args.repeats):
             rng.shuffle(plan)
             for client, workload in plan:
                 runs[(client, workload)].append(spawn(client, workload, url, args.calls))
-        report(runs, sizes)
+        report(runs, sizes, cases)
     finally:
         server.terminate()
         server.wait(timeout=10)

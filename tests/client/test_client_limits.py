@@ -47,6 +47,6 @@ def test_a_line_that_ends_within_the_limit_is_fine():
 
 def test_body_buffer_refuses_past_its_limit():
     buffer = BodyBuffer(2048)
-    buffer.add(b"x" * 2048)
+    buffer.feed(b"x" * 2048)
     with pytest.raises(ResponseTooLargeError, match="max_body_bytes=2048"):
-        buffer.add(b"x")
+        buffer.feed(b"x")

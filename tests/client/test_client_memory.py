@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+
+import httpx
+import pytest
 
 from tests.client.wire import PNG, PNG_B64, PROJECT_URL, ok_response
 from tests.core.test_parse_fast import big_png
@@ -38,3 +42,29 @@ async def test_a_large_image_is_decoded_from_the_body_and_saved(h, tmp_path: Pat
     assert result.image.data == BIG
     path = await result.asave(tmp_path / "fox")
     assert path.name == "fox.png" and path.read_bytes() == BIG
+
+
+class Trickle(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that arrives a few bytes at a time, cut anywhere (inside keys, inside base64 groups)."""
+
+    def __init__(self, content: bytes, size: int) -> None:
+        self.pieces = [content[i : i + size] for i in range(0, len(content), size)]
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.pieces
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self.pieces:
+            yield piece
+
+
+@pytest.mark.parametrize("size", [1, 7, 4096])
+async def test_an_answer_trickling_in_gives_the_image_and_the_body_as_sent(h, size: int):
+    from tests.client.wire import image_call, response_body
+
+    content = json.dumps(response_body([image_call(base64.b64encode(BIG).decode())])).encode()
+    answer = httpx.Response(200, headers={"content-type": "application/json"}, stream=Trickle(content, size))
+    h.mock.post(PROJECT_URL).mock(return_value=answer)
+    result = await h.run(h.client(keep_raw_body=True).generate, "a fox")
+    assert result.image.data == BIG
+    assert result.raw_body == content

@@ -34,7 +34,7 @@ class BodyBuffer:
     Example::
 
         buffer = BodyBuffer(1 << 20)
-        buffer.add(chunk)  # raises ResponseTooLargeError past the limit
+        buffer.feed(chunk)  # raises ResponseTooLargeError past the limit
         content = buffer.content()
     """
 
@@ -44,7 +44,7 @@ class BodyBuffer:
         self.size = 0
         self._chunks: list[bytes] = []
 
-    def add(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes) -> None:
         """Keep ``chunk``, or raise ``ResponseTooLargeError`` (and drop what was kept) past the limit."""
         self.size += len(chunk)
         if self.size > self.limit:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import binascii
 import json
 import logging
 import re
-import sys
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -31,6 +29,7 @@ from .constants import IMAGE_DEPLOYMENT_HEADER, REQUEST_ID_HEADERS
 from .images import decode_base64_image, image_problem, sniff_format
 from .results import GeneratedImage, GenerationResult, ImageGenerationCall, Response
 from .retry import retry_after_seconds
+from .scan import RESULT_KEY, CutBody, cut_images
 
 __all__ = [
     "decode_image",
@@ -481,92 +480,16 @@ def without_base64(response: Response) -> Response:
     return response.model_copy(update={"output": output})
 
 
-#: Stands in the JSON for a ``result`` that ``_cut_images`` decoded already (``\u0000`` is never base64).
-_PLACEHOLDER = "\x00foundry-imagegen:{}"
-_PLACEHOLDER_JSON = b"\\u0000foundry-imagegen:"
-_RESULT_KEY = b'"result"'
-_JSON_SPACE = b" \t\r\n"
-#: Smaller values are left to the JSON parser: cutting them saves nothing.
-_CUT_MIN = 1024
-
-
-if sys.version_info >= (3, 11):
-
-    def _strict_base64(value: memoryview) -> bytes:
-        return binascii.a2b_base64(value, strict_mode=True)
-
-else:  # pragma: no cover - Python 3.10: what b64decode(validate=True) checks, without its str copy
-    _BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
-
-    def _strict_base64(value: memoryview) -> bytes:
-        if _BASE64.fullmatch(value) is None:
-            raise binascii.Error("not strict base64")
-        return binascii.a2b_base64(value)
-
-
-def _skip_space(content: bytes, pos: int) -> int:
-    while pos < len(content) and content[pos] in _JSON_SPACE:
-        pos += 1
-    return pos
-
-
-def _cut_images(content: bytes, keys: tuple[bytes, ...] = (_RESULT_KEY,)) -> tuple[bytes, dict[str, bytes]]:
-    """Decode every large base64 value of the ``keys`` (``"result"``) of ``content`` straight from the bytes.
-
-    Returns the JSON with each decoded value replaced by a short placeholder, and the bytes per
-    placeholder. The 2 MB of base64 are then never turned into a str, handed to pydantic or copied:
-    they are searched once for their closing quote and decoded once (strictly). A value that is not
-    strict base64 (escapes, a ``data:`` prefix, bad padding) stays in the JSON for the usual path, and
-    so does everything when the body already holds a placeholder-like string.
-    """
-    if _PLACEHOLDER_JSON in content:
-        return content, {}
-    decoded: dict[str, bytes] = {}
-    for key in keys:
-        content = _cut_key(content, key, decoded)
-    return content, decoded
-
-
-def _cut_key(content: bytes, key_name: bytes, decoded: dict[str, bytes]) -> bytes:
-    view = memoryview(content)
-    kept: list[bytes | memoryview] = []
-    cut = len(decoded)
-    start = pos = 0
-    while True:
-        key = content.find(key_name, pos)
-        if key == -1:
-            break
-        pos = key + len(key_name)
-        colon = _skip_space(content, pos)
-        if content[colon : colon + 1] != b":":
-            continue
-        quote = _skip_space(content, colon + 1)
-        if content[quote : quote + 1] != b'"':
-            continue
-        close = content.find(b'"', quote + 1)
-        if close == -1:
-            break
-        pos = close + 1
-        if close - quote - 1 < _CUT_MIN:
-            continue
-        try:
-            data = _strict_base64(view[quote + 1 : close])
-        except binascii.Error:
-            continue
-        placeholder = _PLACEHOLDER.format(len(decoded))
-        kept += [view[start : quote + 1], json.dumps(placeholder).encode("ascii")[1:-1]]
-        decoded[placeholder] = data
-        start = close
-    if len(decoded) == cut:
-        return content
-    kept.append(view[start:])
-    return b"".join(kept)
+def _cut_images(content: bytes, keys: tuple[bytes, ...] = (RESULT_KEY,)) -> tuple[bytes, dict[str, bytes]]:
+    """``cut_images`` as a pair: the JSON without its large base64 values, and their bytes per placeholder."""
+    body = cut_images(content, keys)
+    return body.rest, body.decoded
 
 
 def parse_generation(
     status: int,
     headers: Mapping[str, str],
-    content: bytes,
+    content: bytes | CutBody,
     *,
     requested_format: str | None,
     require_image: bool,
@@ -576,15 +499,18 @@ def parse_generation(
     """``parse_response`` then ``result_from_response``, with the images decoded straight from the body.
 
     Same result and same errors as the two steps, for less than half the work on a 2 MB answer: the
-    base64 is decoded from the bytes (``_cut_images``) and only the small rest is parsed as JSON.
+    base64 is decoded from the bytes (``cut_images``) and only the small rest is parsed as JSON.
+    ``content`` is the body, or the ``CutBody`` an ``ImageScanner`` made of it while it arrived.
 
     Example::
 
         parse_generation(200, {}, body, requested_format=None, require_image=True).image.data
     """
     if status >= 400:
-        raise error_from_http(status, headers, content, now=now, method=method)
-    rest, decoded = _cut_images(content)
+        body = content.original() if isinstance(content, CutBody) else content
+        raise error_from_http(status, headers, body, now=now, method=method)
+    cut = content if isinstance(content, CutBody) else cut_images(content)
+    rest, decoded = cut.rest, cut.decoded
     if decoded:
         try:
             response = parse_response(status, headers, rest, now=now, method=method)
@@ -600,7 +526,7 @@ def parse_generation(
                 decoded=decoded,
             )
         # A "result" outside an image call (another tool's): the plain path reads it as it is.
-    response = parse_response(status, headers, content, now=now, method=method)
+    response = parse_response(status, headers, cut.original(), now=now, method=method)
     return result_from_response(
         response,
         request_id=request_id_of(headers),

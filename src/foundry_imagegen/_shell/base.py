@@ -26,7 +26,7 @@ from .._core.constants import (
 )
 from .._core.deadline import Deadline
 from .._core.flows import Step, build_flow
-from .._core.limits import check_size_limit
+from .._core.limits import BodyBuffer, check_size_limit
 from .._core.plan import AgentCache, CallDefaults
 from .._core.ratelimit import HttpInfo, rate_limit_from_headers
 from .._core.retry import RetryPolicy
@@ -42,12 +42,16 @@ from ..exceptions import (
 )
 from .tracing import CallTrace, Telemetry, configure_logging, log_attempt
 
+#: Where a response read with ``images=True`` keeps its cut body (``CutBody``).
+_CUT_BODY = "foundry_imagegen.cut_body"
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from .._core.inputs import ImageInput, ResolvedImage
     from .._core.results import GeneratedImage, GenerationResult, Response
     from .._core.routes import Route
+    from .._core.scan import ImageScanner
     from .._core.stream import StreamProcessor
 
 log = logging.getLogger("foundry_imagegen.http")
@@ -662,6 +666,25 @@ class BaseFoundryClient:
         log.info("%s %s -> %d", response.request.method, response.request.url, response.status_code)
         return parse_model(response.status_code, response.headers, response.content, Response, now=time.time())
 
+    def _body_buffer(self, response: httpx.Response, *, images: bool) -> BodyBuffer | ImageScanner:
+        """What collects a body: an ``ImageScanner`` for a successful answer that may hold images."""
+        if images and response.status_code < 400:
+            from .._core.scan import ImageScanner
+
+            return ImageScanner(limit=self._max_body_bytes, keep_raw=self._keep_raw_body)
+        return BodyBuffer(self._max_body_bytes)
+
+    def _body_read(self, response: httpx.Response, buffer: BodyBuffer | ImageScanner) -> None:
+        """Put what ``buffer`` collected where the parsers look: ``response.content`` (and the cut body)."""
+        if isinstance(buffer, BodyBuffer):
+            # What httpx's own read() fills in; the parsers read response.content.
+            response._content = buffer.content()
+            return
+        body = buffer.finish()
+        # The JSON around the images; _finish reads the images from the cut body itself.
+        response._content = body.rest
+        response.extensions[_CUT_BODY] = body
+
     def _stream_processor(self, on_partial_image: Callable[[GeneratedImage], None] | None) -> StreamProcessor:
         import inspect  # deferred, as in _check_auth
 
@@ -704,10 +727,11 @@ class BaseFoundryClient:
         # Deferred: the response models load with the first answer, which arrives seconds after the call.
         from .._core.parse import parse_generation
 
+        cut = response.extensions.get(_CUT_BODY)
         result = parse_generation(
             response.status_code,
             response.headers,
-            response.content,
+            cut if cut is not None else response.content,
             requested_format=requested_format,
             require_image=require_image,
             now=time.time(),
@@ -716,7 +740,8 @@ class BaseFoundryClient:
         if self._keep_raw_body:
             import dataclasses
 
-            result = dataclasses.replace(result, raw_body=response.content)
+            raw = cut.original() if cut is not None else response.content
+            result = dataclasses.replace(result, raw_body=raw)
         return with_http(result, response)
 
 

@@ -504,7 +504,7 @@ class AsyncBatchRunner:
                 return _Outcome(action, begun, response_id=response_id)
             client._check_open()
             response = await client._send(
-                client._api_call(request), timeout=self.timeout, client_request_id=client_request_id
+                client._api_call(request), timeout=self.timeout, client_request_id=client_request_id, images=True
             )
             headers = dict(response.headers)
             result = client._finish(response, require_image=True, requested_format=resolved.output_format)

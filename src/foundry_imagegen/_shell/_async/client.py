@@ -25,7 +25,6 @@ from ..._core.constants import (
 )
 from ..._core.deadline import Deadline
 from ..._core.flows import LookupAgent
-from ..._core.limits import BodyBuffer
 from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError, ServiceError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
@@ -433,6 +432,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             call,
             lambda response: self._finish(response, require_image=True, requested_format=resolved.output_format),
             timeout=timeout,
+            images=True,
         )
         # Deferred like the response models it works on: they load with the first answer, not at import.
         from ..._core.conversations import result_with
@@ -718,6 +718,7 @@ class AsyncFoundryClient(BaseFoundryClient):
             self._api_call(request),
             lambda response: self._finish(response, require_image=False, requested_format=None),
             timeout=timeout,
+            images=True,
         )
 
     async def _build(self, prompt: InputLike, **kwargs: Any) -> tuple[ResponsesRequest, ImageGenerationTool]:
@@ -741,6 +742,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         parse: Callable[[httpx.Response], T],
         *,
         timeout: float | httpx.Timeout | ClientDefault | None = CLIENT_DEFAULT,
+        images: bool = False,
     ) -> T:
         self._check_open()
         client_request_id = self._new_client_request_id()
@@ -766,6 +768,7 @@ class AsyncFoundryClient(BaseFoundryClient):
                             after_error_answer=after_error_answer,
                             attempt=number,
                             trace=trace,
+                            images=images,
                         )
                         value = self._parse_answer(response, parse)
                     except ServiceError:
@@ -830,6 +833,7 @@ class AsyncFoundryClient(BaseFoundryClient):
         after_error_answer: bool = False,
         attempt: int = 1,
         trace: CallTrace = NO_TRACE,
+        images: bool = False,
     ) -> httpx.Response:
         deadline = deadline if deadline is not None else Deadline()
         for auth_attempt in range(2):
@@ -856,24 +860,29 @@ class AsyncFoundryClient(BaseFoundryClient):
             self._attempt_done(call, trace, response, None, started=started, attempt=attempt)
             if not self._wants_reauth(response.status_code, auth_attempt):
                 if not stream:
-                    await self._read_body(response, call.method, deadline)
+                    await self._read_body(response, call.method, deadline, images=images)
                 return response
             await response.aclose()
         return response
 
-    async def _read_body(self, response: httpx.Response, method: str, deadline: Deadline) -> None:
-        """Read the body into ``response.content``, failing at once past ``max_body_bytes`` or the deadline."""
-        buffer = BodyBuffer(self._max_body_bytes)
+    async def _read_body(
+        self, response: httpx.Response, method: str, deadline: Deadline, *, images: bool = False
+    ) -> None:
+        """Read the body into ``response.content``, failing at once past ``max_body_bytes`` or the deadline.
+
+        With ``images`` (an answer that may hold images), a successful answer's images are decoded as the
+        chunks arrive and ``response.content`` holds the JSON around them (read by ``_finish``).
+        """
+        buffer = self._body_buffer(response, images=images)
         try:
             async for chunk in response.aiter_bytes():
-                buffer.add(chunk)
+                buffer.feed(chunk)
                 deadline.check(now=self._clock())
         except httpx.HTTPError as exc:
             raise map_transport_error(exc, method) from exc
         finally:
             await response.aclose()
-        # What httpx's own read() fills in; the parsers read response.content.
-        response._content = buffer.content()
+        self._body_read(response, buffer)
 
     async def _token(self) -> str | None:
         if self._auth_kind != "token-credential":

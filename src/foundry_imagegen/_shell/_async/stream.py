@@ -90,7 +90,7 @@ class AsyncImageStream(StreamBase):
             if kind == "json":
                 body = BodyBuffer(self._processor.max_body_bytes)
                 async for chunk in response.aiter_bytes():
-                    body.add(chunk)
+                    body.feed(chunk)
                     self._processor.deadline.check(now=time.monotonic())
                 content = body.content()
                 for event in self._processor.feed_json_response(response.status_code, response.headers, content):
