@@ -78,3 +78,37 @@ def test_a_result_outside_an_image_is_read_as_sent() -> None:
     assert isinstance(done, OutputItemDoneEvent)
     assert done.item.model_extra is not None and done.item.model_extra["result"] == other["result"]
     assert processor.result().image.data == FINAL
+
+
+def test_events_asked_for_mid_line_still_carry_their_base64() -> None:
+    body = partial_event(0)
+    processor = StreamProcessor()
+    processor.light_events = True
+    events = processor.feed(body[:3000])
+    processor.light_events = False  # someone iterates the events now
+    events += processor.feed(body[3000:]) + processor.end()
+    partial = next(e for e in events if isinstance(e, PartialImageEvent))
+    assert base64.b64decode(partial.partial_image_b64) == PARTIAL
+
+
+def test_a_large_streamed_image_is_held_about_once_at_the_peak() -> None:
+    import tracemalloc
+
+    image = big_png(4_000_000, seed=9)
+    body = partial_event(0, image) + image_stream(partials=0, final=image)
+    chunks = [body[start : start + 65536] for start in range(0, len(body), 65536)]
+    del body
+    processor = StreamProcessor()
+    processor.light_events = True
+    tracemalloc.start()
+    try:
+        for chunk in chunks:
+            processor.feed(chunk)
+            processor.take_images()  # the caller lets each image go, as images() does
+        processor.end()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert processor.result().image.data == image
+    # The image being decoded and the final one kept; never the line as pieces, joined, or as base64.
+    assert peak < 2.5 * len(image), peak / len(image)

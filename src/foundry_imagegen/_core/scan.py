@@ -13,6 +13,7 @@ the JSON as it was sent, so the plain path reads it and fails or succeeds exactl
 from __future__ import annotations
 
 import binascii
+import io
 import json
 import re
 import sys
@@ -122,7 +123,9 @@ class ImageScanner:
         self._value: list[bytes] = []  # a value's text until it is long enough to be worth decoding
         self._value_size = 0
         self._group = b""  # decoding: the last < 4 characters, waiting for the rest of their group
-        self._out: list[bytes] = []  # decoding: the bytes so far
+        # Decoding: the bytes so far. A BytesIO grows in place (realloc) and getvalue() hands its buffer
+        # over without a copy, where a list of pieces would be joined into a second whole image.
+        self._out = io.BytesIO()
         self._padded = False
         self._decoded: dict[str, bytes] = {}
         self._raw: list[bytes] | None = [] if keep_raw else None
@@ -166,7 +169,7 @@ class ImageScanner:
         elif state == _DECODE:
             # The body ended inside the string: it is not JSON, and the plain path says so.
             self._keep(self._undecoded())
-        self._carry, self._value, self._out, self._group = b"", [], [], b""
+        self._carry, self._value, self._out, self._group = b"", [], io.BytesIO(), b""
         self._state = _SEARCH
         rest = b"".join(self._rest)
         raw = b"".join(self._raw) if self._raw is not None else None
@@ -184,7 +187,7 @@ class ImageScanner:
             self._rest_size += len(piece)
 
     def _drop(self) -> None:
-        self._rest, self._value, self._out, self._raw, self._spans = [], [], [], None, []
+        self._rest, self._value, self._out, self._raw, self._spans = [], [], io.BytesIO(), None, []
         self._rest_size = 0
         self._carry = self._group = b""
 
@@ -236,7 +239,7 @@ class ImageScanner:
             return end
         text = b"".join(self._value)
         self._value = []
-        self._out, self._group, self._padded = [], b"", False
+        self._out, self._group, self._padded = io.BytesIO(), b"", False
         self._state = _DECODE
         if not self._add(memoryview(text), final=close != -1):
             self._fail(text)
@@ -282,7 +285,8 @@ class ImageScanner:
             group += piece[whole:].tobytes()
         except binascii.Error:
             return False
-        self._out += decoded
+        for piece_out in decoded:
+            self._out.write(piece_out)
         self._group = group
         return True
 
@@ -295,13 +299,13 @@ class ImageScanner:
         return data
 
     def _undecoded(self) -> bytes:
-        return binascii.b2a_base64(b"".join(self._out), newline=False) + self._group
+        return binascii.b2a_base64(self._out.getvalue(), newline=False) + self._group
 
     def _fail(self, piece: bytes | memoryview) -> None:
         # Not strict base64: the text as sent goes back into the JSON, for the plain path to read.
         self._keep(self._undecoded())
         self._keep(bytes(piece))
-        self._out, self._group = [], b""
+        self._out, self._group = io.BytesIO(), b""
         self._state = _SKIP
 
     def _closed(self, close: int, end: int) -> int:
@@ -313,8 +317,8 @@ class ImageScanner:
 
     def _done(self, close: int) -> int:
         placeholder = _PLACEHOLDER.format(len(self._decoded))
-        self._decoded[placeholder] = self._out[0] if len(self._out) == 1 else b"".join(self._out)
-        self._out = []
+        self._decoded[placeholder] = self._out.getvalue()
+        self._out = io.BytesIO()
         text = json.dumps(placeholder).encode("ascii")[1:-1]
         self._spans.append((self._rest_size, self._rest_size + len(text), placeholder))
         self._keep(text, b'"')

@@ -16,6 +16,7 @@ from typing import Any
 
 from .constants import DEFAULT_MAX_EVENT_BYTES
 from .limits import too_large
+from .scan import CutBody, ImageScanner
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
@@ -26,6 +27,9 @@ _BOM = b"\xef\xbb\xbf"
 class ServerSentEvent:
     """One dispatched event: ``event`` name (None means "message"), raw ``data`` bytes, ``id``, ``retry``.
 
+    With ``cut`` (the decoder's ``scan_keys`` found images in a long data line), ``data`` is the JSON
+    without them and ``cut`` holds them; ``raw`` gives the data as sent either way.
+
     Example::
 
         ServerSentEvent(event="response.completed", data=b'{"type": "response.completed"}').json()
@@ -35,6 +39,12 @@ class ServerSentEvent:
     data: bytes
     id: str | None = None
     retry: int | None = None
+    cut: CutBody | None = None
+
+    @property
+    def raw(self) -> bytes:
+        """``data`` as it was sent (with its images as base64)."""
+        return self.cut.original() if self.cut is not None else self.data
 
     @property
     def text(self) -> str:
@@ -70,10 +80,14 @@ class SSEDecoder:
         self._first = True
         self._head = b""  # bytes held back while a BOM may still be arriving
         self._event: str | None = None
-        self._data: list[bytes] = []
+        self._data: list[bytes | CutBody] = []
         self._id: str | None = None
         self._retry: int | None = None
         self._last_id: str | None = None
+        #: Keys whose base64 values are decoded out of long ``data:`` lines as they arrive (see
+        #: ``ServerSentEvent.cut``): a 16 MB image line is then never held as pieces nor joined.
+        self.scan_keys: tuple[bytes, ...] | None = None
+        self._scanner: ImageScanner | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Add ``chunk`` and return the events it completes."""
@@ -111,12 +125,30 @@ class SSEDecoder:
             elif lf != -1:
                 end, next_pos = lf, lf + 1
             else:
-                pieces.append(chunk[pos:] if pos else chunk)
+                piece = chunk[pos:] if pos else chunk
                 self._pending += size - pos
                 if self._pending > self.max_event_bytes:
                     pieces.clear()
+                    self._scanner = None
                     raise too_large("a stream line", self._pending, self.max_event_bytes, "max_event_bytes")
+                if self._scanner is not None:
+                    self._scanner.feed(piece)
+                elif not pieces and self.scan_keys is not None and piece[:6] == b"data: ":
+                    self._scanner = ImageScanner(self.scan_keys)
+                    self._scanner.feed(piece[6:])
+                else:
+                    pieces.append(piece)
                 break
+            if self._scanner is not None:
+                scanner, self._scanner = self._scanner, None
+                size_of_line = self._pending + end - pos
+                self._pending = 0
+                if size_of_line > self.max_event_bytes:
+                    raise too_large("a stream line", size_of_line, self.max_event_bytes, "max_event_bytes")
+                scanner.feed(chunk[pos:end])
+                self._add_data(scanner.finish(), scanner.size)
+                pos = next_pos
+                continue
             if pieces:
                 pieces.append(chunk[pos:end])
                 size_of_line = self._pending + end - pos
@@ -154,6 +186,10 @@ class SSEDecoder:
         if self._head:
             self._pieces.append(self._head)
             self._head = b""
+        if self._scanner is not None:
+            scanner, self._scanner = self._scanner, None
+            self._pending = 0
+            self._add_data(scanner.finish(), scanner.size)
         if self._pieces:
             line = b"".join(self._pieces)
             self._pieces.clear()
@@ -191,8 +227,10 @@ class SSEDecoder:
             self._retry = int(value)
         return None
 
-    def _add_data(self, value: bytes) -> None:
-        self._data_size += len(value) + 1
+    def _add_data(self, value: bytes | CutBody, size: int | None = None) -> None:
+        if size is None:
+            size = len(value.rest) if isinstance(value, CutBody) else len(value)
+        self._data_size += size + 1
         if self._data_size > self.max_event_bytes:
             self._data = []
             raise too_large("a stream event", self._data_size, self.max_event_bytes, "max_event_bytes")
@@ -206,8 +244,15 @@ class SSEDecoder:
             self._id = None
             self._data_size = 0
             return None
-        data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
-        event = ServerSentEvent(event=self._event, data=data, id=self._last_id, retry=self._retry)
+        cut: CutBody | None = None
+        if len(self._data) == 1:
+            only = self._data[0]
+            data, cut = (only.rest, only) if isinstance(only, CutBody) else (only, None)
+        else:  # an image line among others (never sent so): the lines as sent
+            data = b"\n".join(line.original() if isinstance(line, CutBody) else line for line in self._data)
+        if cut is not None and not cut.decoded:
+            data, cut = cut.rest, None  # nothing was taken out: rest is the line as sent
+        event = ServerSentEvent(event=self._event, data=data, id=self._last_id, retry=self._retry, cut=cut)
         self._event = None
         self._id = None
         self._data = []

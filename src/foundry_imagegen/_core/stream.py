@@ -142,10 +142,22 @@ class StreamProcessor:
         self._partial_keys: set[tuple[str, int]] = set()
         #: When reading the stream must stop (set by the client from timeout= and deadline=).
         self.deadline = Deadline()
-        #: Nobody sees the events (``images()``, ``final()``, ``save()``): their base64 is decoded straight
-        #: from the bytes and the events handed back carry none (the images hold the bytes).
-        self.light_events = False
+        self._light_events = False
         self._decoded: dict[str, bytes] = {}
+
+    @property
+    def light_events(self) -> bool:
+        """Nobody sees the events (``images()``, ``final()``, ``save()``): their base64 is decoded as it arrives.
+
+        The events handed back then carry none (the images hold the bytes), and a long image line is
+        decoded chunk by chunk by the SSE decoder, never held whole.
+        """
+        return self._light_events
+
+    @light_events.setter
+    def light_events(self, value: bool) -> None:
+        self._light_events = value
+        self._decoder.scan_keys = _IMAGE_KEYS if value else None
 
     @property
     def has_final(self) -> bool:
@@ -270,15 +282,18 @@ class StreamProcessor:
         data = sse.data
         if data[:6] == b"[DONE]":
             return None
-        if self.light_events:
-            rest, self._decoded = _cut_images(data, _IMAGE_KEYS)
+        if self._light_events:
+            if sse.cut is not None:
+                rest, self._decoded = sse.cut.rest, sse.cut.decoded
+            else:
+                rest, self._decoded = _cut_images(data, _IMAGE_KEYS)
             if self._decoded:
                 try:
                     event = self._handle_json(sse, rest)
                 finally:
                     self._decoded = {}
                 return _lightened(event) if event is not None else None
-        return self._handle_json(sse, data)
+        return self._handle_json(sse, sse.raw)
 
     def _handle_json(self, sse: ServerSentEvent, data: bytes) -> StreamEvent | None:
         try:
@@ -312,7 +327,7 @@ class StreamProcessor:
         if self._decoded and not self._decoded.keys() <= _image_values(event):
             # A placeholder stands where no image is (another tool's "result"): read the event as sent.
             self._decoded = {}
-            return self._handle_json(sse, sse.data)
+            return self._handle_json(sse, sse.raw)
         self.events_seen += 1
         self._apply(event)
         return event
