@@ -129,3 +129,23 @@ def test_arbitrary_bytes_come_back_unchanged(data: bytes, cuts: list[int]) -> No
     content = b'{"result": "' + data + b'" "result":"' + base64.b64encode(data) + b'"'
     body = scanned(content, cuts)
     assert body.original() == content
+
+
+@pytest.mark.parametrize(
+    ("known", "same"),
+    [
+        pytest.param([IMAGE], True, id="the-same-image"),
+        pytest.param([IMAGE[:-1] + b"\x00"], False, id="differs-at-the-end"),
+        pytest.param([b"\x00" + IMAGE[1:]], False, id="differs-at-the-start"),
+        pytest.param([IMAGE + b"more"], False, id="longer"),
+        pytest.param([IMAGE[:3000]], False, id="shorter"),
+        pytest.param([IMAGE[:3000], IMAGE], True, id="one-of-several"),
+    ],
+)
+def test_a_value_repeating_a_known_image_maps_to_it(known: list[bytes], same: bool) -> None:
+    content = answer(B64)
+    body = scanned(content, list(range(500, len(content), 500)), known=known)
+    (data,) = body.decoded.values()
+    assert data == IMAGE
+    assert any(data is image for image in known) is same
+    assert body.original() == content

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .limits import too_large
@@ -93,6 +94,9 @@ class ImageScanner:
         limit: The most bytes the body may have; past it ``feed`` raises ``ResponseTooLargeError``.
         option: The client option that sets ``limit``, named in that error.
         keep_raw: Also keep the body as received, for ``CutBody.raw``.
+        known: Images already held (a stream's final image, which ``response.completed`` repeats): a
+            value that decodes to one of them is compared as it arrives and maps to that object, so
+            the repeat never takes memory.
 
     Example::
 
@@ -109,8 +113,10 @@ class ImageScanner:
         limit: int | None = None,
         option: str = "max_body_bytes",
         keep_raw: bool = False,
+        known: Sequence[bytes] = (),
     ) -> None:
         self.keys = keys
+        self.known = known
         self.limit = limit
         self.option = option
         self.size = 0
@@ -123,9 +129,7 @@ class ImageScanner:
         self._value: list[bytes] = []  # a value's text until it is long enough to be worth decoding
         self._value_size = 0
         self._group = b""  # decoding: the last < 4 characters, waiting for the rest of their group
-        # Decoding: the bytes so far. A BytesIO grows in place (realloc) and getvalue() hands its buffer
-        # over without a copy, where a list of pieces would be joined into a second whole image.
-        self._out = io.BytesIO()
+        self._out = _Sink()  # decoding: the bytes so far
         self._padded = False
         self._decoded: dict[str, bytes] = {}
         self._raw: list[bytes] | None = [] if keep_raw else None
@@ -169,7 +173,7 @@ class ImageScanner:
         elif state == _DECODE:
             # The body ended inside the string: it is not JSON, and the plain path says so.
             self._keep(self._undecoded())
-        self._carry, self._value, self._out, self._group = b"", [], io.BytesIO(), b""
+        self._carry, self._value, self._out, self._group = b"", [], _Sink(), b""
         self._state = _SEARCH
         rest = b"".join(self._rest)
         raw = b"".join(self._raw) if self._raw is not None else None
@@ -187,7 +191,7 @@ class ImageScanner:
             self._rest_size += len(piece)
 
     def _drop(self) -> None:
-        self._rest, self._value, self._out, self._raw, self._spans = [], [], io.BytesIO(), None, []
+        self._rest, self._value, self._out, self._raw, self._spans = [], [], _Sink(), None, []
         self._rest_size = 0
         self._carry = self._group = b""
 
@@ -239,7 +243,7 @@ class ImageScanner:
             return end
         text = b"".join(self._value)
         self._value = []
-        self._out, self._group, self._padded = io.BytesIO(), b"", False
+        self._out, self._group, self._padded = _Sink(self.known), b"", False
         self._state = _DECODE
         if not self._add(memoryview(text), final=close != -1):
             self._fail(text)
@@ -299,13 +303,13 @@ class ImageScanner:
         return data
 
     def _undecoded(self) -> bytes:
-        return binascii.b2a_base64(self._out.getvalue(), newline=False) + self._group
+        return binascii.b2a_base64(self._out.value(), newline=False) + self._group
 
     def _fail(self, piece: bytes | memoryview) -> None:
         # Not strict base64: the text as sent goes back into the JSON, for the plain path to read.
         self._keep(self._undecoded())
         self._keep(bytes(piece))
-        self._out, self._group = io.BytesIO(), b""
+        self._out, self._group = _Sink(), b""
         self._state = _SKIP
 
     def _closed(self, close: int, end: int) -> int:
@@ -317,13 +321,44 @@ class ImageScanner:
 
     def _done(self, close: int) -> int:
         placeholder = _PLACEHOLDER.format(len(self._decoded))
-        self._decoded[placeholder] = self._out.getvalue()
-        self._out = io.BytesIO()
+        self._decoded[placeholder] = self._out.value()
+        self._out = _Sink()
         text = json.dumps(placeholder).encode("ascii")[1:-1]
         self._spans.append((self._rest_size, self._rest_size + len(text), placeholder))
         self._keep(text, b'"')
         self._state = _SEARCH
         return close + 1
+
+
+class _Sink:
+    """Where a value's decoded bytes go: a BytesIO, or nowhere while they repeat an image already held.
+
+    A BytesIO grows in place (realloc) and ``getvalue()`` hands its buffer over without a copy, where a
+    list of pieces would be joined into a second whole image.
+    """
+
+    def __init__(self, known: Sequence[bytes] = ()) -> None:
+        self._match = list(known)  # the known images equal to what came so far
+        self._size = 0
+        self._out: io.BytesIO | None = None if self._match else io.BytesIO()
+
+    def write(self, piece: bytes) -> None:
+        end = self._size + len(piece)
+        if self._out is None:
+            still = [image for image in self._match if memoryview(image)[self._size : end] == piece]
+            if not still:  # something new after all: from here on it is kept
+                self._out = io.BytesIO()
+                self._out.write(memoryview(self._match[0])[: self._size])
+            self._match = still
+        if self._out is not None:
+            self._out.write(piece)
+        self._size = end
+
+    def value(self) -> bytes:
+        if self._out is not None:
+            return self._out.getvalue()
+        same = next((image for image in self._match if len(image) == self._size), None)
+        return same if same is not None else bytes(memoryview(self._match[0])[: self._size])
 
 
 def _opening(data: bytes, pos: int) -> int:

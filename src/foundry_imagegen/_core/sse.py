@@ -11,6 +11,7 @@ time copied or mapped to fresh pages, which made the decoder 3x slower and costl
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,18 +88,28 @@ class SSEDecoder:
         #: Keys whose base64 values are decoded out of long ``data:`` lines as they arrive (see
         #: ``ServerSentEvent.cut``): a 16 MB image line is then never held as pieces nor joined.
         self.scan_keys: tuple[bytes, ...] | None = None
+        #: Images already held, which a scanned line may repeat (``ImageScanner(known=...)``).
+        self.known_images: Sequence[bytes] = ()
         self._scanner: ImageScanner | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Add ``chunk`` and return the events it completes."""
+        return list(self.events(chunk))
+
+    def events(self, chunk: bytes) -> Iterator[ServerSentEvent]:
+        """Add ``chunk`` and yield the events it completes, each before the decoder reads on.
+
+        What the consumer does with one event (say, take its final image into ``known_images``)
+        thus holds for the lines after it in the same chunk.
+        """
         if not chunk:
-            return []
+            return
         chunk = bytes(chunk)
         if self._first:
             chunk = self._head + chunk
             if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
                 self._head = chunk
-                return []
+                return
             if chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM) :]
             self._first = False
@@ -109,7 +120,6 @@ class SSEDecoder:
             self._cr = False
             if chunk[:1] == b"\n":
                 pos = 1
-        events: list[ServerSentEvent] = []
         pieces = self._pieces
         # Only the new chunk is searched, and a line spread over many chunks is joined once.
         while pos < size:
@@ -134,7 +144,7 @@ class SSEDecoder:
                 if self._scanner is not None:
                     self._scanner.feed(piece)
                 elif not pieces and self.scan_keys is not None and piece[:6] == b"data: ":
-                    self._scanner = ImageScanner(self.scan_keys)
+                    self._scanner = ImageScanner(self.scan_keys, known=self.known_images)
                     self._scanner.feed(piece[6:])
                 else:
                     pieces.append(piece)
@@ -172,9 +182,8 @@ class SSEDecoder:
                 line = chunk[pos:end]
             event = self._line(line)
             if event is not None:
-                events.append(event)
+                yield event
             pos = next_pos
-        return events
 
     def flush(self) -> list[ServerSentEvent]:
         """End of stream: treat what is buffered as a last line, and dispatch a pending event.

@@ -125,6 +125,8 @@ class StreamProcessor:
         self.requested_format = requested_format
         self._on_partial_image = on_partial_image
         self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
+        self._known: list[bytes] = []
+        self._decoder.known_images = self._known
         self._ready: deque[GeneratedImage] = deque()
         self._finals: dict[str, GeneratedImage] = {}
         self._response: Response | None = None
@@ -176,7 +178,7 @@ class StreamProcessor:
 
             events = processor.feed(chunk)
         """
-        return [event for sse in self._decoder.feed(chunk) if (event := self._handle(sse)) is not None]
+        return [event for sse in self._decoder.events(chunk) if (event := self._handle(sse)) is not None]
 
     def end(self) -> list[StreamEvent]:
         """The body ended: flush what is buffered.
@@ -416,6 +418,8 @@ class StreamProcessor:
         )
         self._finals[call.id] = image
         self._ready.append(image)
+        # response.completed repeats the final image: compared as it arrives, it takes no second copy.
+        self._known.append(image.data)
 
 
 _IMAGE_KEYS = (b'"partial_image_b64"', b'"result"')
