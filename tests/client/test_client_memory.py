@@ -68,3 +68,15 @@ async def test_an_answer_trickling_in_gives_the_image_and_the_body_as_sent(h, si
     result = await h.run(h.client(keep_raw_body=True).generate, "a fox")
     assert result.image.data == BIG
     assert result.raw_body == content
+
+
+@pytest.mark.parametrize("stated", [10, 10_000_000])
+async def test_a_content_length_that_lies_about_the_body_is_not_trusted(h, stated: int):
+    from tests.client.wire import image_call, response_body
+
+    content = json.dumps(response_body([image_call(base64.b64encode(BIG).decode())])).encode()
+    stream = Trickle(content, 4096)
+    answer = httpx.Response(200, headers={"content-length": str(stated)}, stream=stream)
+    h.mock.post(PROJECT_URL).mock(return_value=answer)
+    result = await h.run(h.client().generate, "a fox")
+    assert result.image.data == BIG

@@ -149,3 +149,10 @@ def test_a_value_repeating_a_known_image_maps_to_it(known: list[bytes], same: bo
     assert data == IMAGE
     assert any(data is image for image in known) is same
     assert body.original() == content
+
+
+@pytest.mark.parametrize("hint", [0, 10, len(IMAGE) - 1, len(IMAGE), len(IMAGE) * 3])
+def test_a_size_hint_right_or_wrong_gives_the_same_image(hint: int) -> None:
+    content = answer(B64, B64[:4000])
+    body = scanned(content, list(range(700, len(content), 700)), size_hint=hint)
+    assert list(body.decoded.values()) == [IMAGE, base64.b64decode(B64[:4000])]

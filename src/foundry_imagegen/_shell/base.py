@@ -671,7 +671,10 @@ class BaseFoundryClient:
         if images and response.status_code < 400:
             from .._core.scan import ImageScanner
 
-            return ImageScanner(limit=self._max_body_bytes, keep_raw=self._keep_raw_body)
+            length = response.headers.get("content-length", "")
+            # An image is at most 3/4 of the body that carries it as base64.
+            hint = min(int(length), self._max_body_bytes) * 3 // 4 if length.isdigit() else 0
+            return ImageScanner(limit=self._max_body_bytes, keep_raw=self._keep_raw_body, size_hint=hint)
         return BodyBuffer(self._max_body_bytes)
 
     def _body_read(self, response: httpx.Response, buffer: BodyBuffer | ImageScanner) -> None:
