@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
 from .calls import InputLike, ResponsesRequest
-from .catalog import UnknownModelWarning, check_lifecycle, image_model, orchestrator_model, warn_once
 from .request import build_responses_request, check_agent_tool, with_images
 from .tool import ImageGenerationTool, catalog_target
 
@@ -57,6 +56,9 @@ def check_models(tool: ImageGenerationTool, orchestrator: str | None, defaults: 
     set, a retired or soon-retiring model warns, and so does a name the catalog does not know (once per
     process each).
     """
+    # The catalog loads on the first call that is checked, not when the client is imported.
+    from .catalog import UnknownModelWarning, check_lifecycle, image_model, orchestrator_model, warn_once
+
     chat = defaults.deployment_models.get(orchestrator, orchestrator) if orchestrator else None
     as_image = image_model(chat) if chat else None
     if as_image is not None:
