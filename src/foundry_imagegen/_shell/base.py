@@ -40,7 +40,7 @@ from ..exceptions import (
     ConfigurationError,
     ServiceError,
 )
-from .tracing import CallTrace, Telemetry, configure_logging, log_attempt
+from .telemetry import CallTrace, Telemetry, configure_logging, log_attempt
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
