@@ -28,7 +28,6 @@ from .._core.deadline import Deadline
 from .._core.flows import Step, build_flow
 from .._core.limits import check_size_limit
 from .._core.plan import AgentCache, CallDefaults
-from .._core.ratelimit import HttpInfo, rate_limit_from_headers
 from .._core.retry import RetryPolicy
 from .._core.tool import ImageGenerationTool
 from .._version import __version__
@@ -62,6 +61,7 @@ R = TypeVar("R")
 
 def with_http(value: R, response: httpx.Response) -> R:
     """A result or service error with the answer's ``rate_limit`` and ``http`` (redacted headers) attached."""
+    from .._core.ratelimit import HttpInfo, rate_limit_from_headers
     from .._core.results import GenerationResult
 
     rate_limit = rate_limit_from_headers(response.headers)
