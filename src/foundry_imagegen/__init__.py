@@ -18,14 +18,6 @@ if TYPE_CHECKING:
     from ._core.background import PollProgress
     from ._core.batch import BatchInputError, BatchItem, BatchReport
     from ._core.calls import CLIENT_DEFAULT, ClientDefault, ResponsesRequest, ToolChoice
-    from ._core.catalog import (
-        DisputedRuleWarning,
-        ModelCatalogWarning,
-        ModelLifecycleWarning,
-        ModelRetiredWarning,
-        ModelRetiringWarning,
-        UnknownModelWarning,
-    )
     from ._core.constants import DEFAULT_SCOPE, DEFAULT_TIMEOUT, IMAGE_DEPLOYMENT_HEADER
     from ._core.conversations import MAX_REQUEST_BYTES, Conversation, ConversationDeletion
     from ._core.doctor import DoctorCheck, DoctorReport
@@ -46,6 +38,14 @@ if TYPE_CHECKING:
     from ._core.retry import RetryPolicy
     from ._core.stream import IncompleteStreamWarning, StreamProcessor
     from ._core.tool import ImageGenerationTool, InputImageMask, SvgOptions, SvgReasoning, ToolConfigWarning
+    from ._core.warns import (
+        DisputedRuleWarning,
+        ModelCatalogWarning,
+        ModelLifecycleWarning,
+        ModelRetiredWarning,
+        ModelRetiringWarning,
+        UnknownModelWarning,
+    )
     from ._shell._async.background import AsyncBackgroundGeneration
     from ._shell._async.batch import AsyncBatchBackground, AsyncBatchRunner, AsyncBatchTarget
     from ._shell._async.client import AsyncFoundryClient
@@ -198,12 +198,12 @@ _LAZY: dict[str, str] = {
     "BatchRunner": "._shell._sync.batch",
     "BatchTarget": "._shell._sync.batch",
     "CLIENT_DEFAULT": "._core.calls",
-    "DisputedRuleWarning": "._core.catalog",
-    "ModelCatalogWarning": "._core.catalog",
-    "ModelLifecycleWarning": "._core.catalog",
-    "ModelRetiredWarning": "._core.catalog",
-    "ModelRetiringWarning": "._core.catalog",
-    "UnknownModelWarning": "._core.catalog",
+    "DisputedRuleWarning": "._core.warns",
+    "ModelCatalogWarning": "._core.warns",
+    "ModelLifecycleWarning": "._core.warns",
+    "ModelRetiredWarning": "._core.warns",
+    "ModelRetiringWarning": "._core.warns",
+    "UnknownModelWarning": "._core.warns",
     "SvgOptions": "._core.tool",
     "SvgReasoning": "._core.tool",
     "ClientDefault": "._core.calls",

@@ -138,3 +138,40 @@ def test_an_api_key_client_does_not_load_azure():
         "FoundryClient('https://acme.openai.azure.com', api_key='k', model='m').close()"
     )
     assert loaded_after(code) == ["False", "False"]
+
+
+#: What a client built with an API key does not need until it checks, sends or traces a call.
+DEFERRED_MODULES = (
+    "foundry_imagegen._core.catalog",
+    "foundry_imagegen._core.semconv",
+    "foundry_imagegen._shell.tracing",
+    "tenacity",
+    "azure.identity",
+)
+
+
+def still_unloaded(code: str) -> list[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(name for name in {DEFERRED_MODULES!r} if name not in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.split()
+
+
+@pytest.mark.parametrize(
+    "client",
+    [
+        "FoundryClient('https://acme.openai.azure.com', api_key='k', model='m').close()",
+        "AsyncFoundryClient('https://acme.services.ai.azure.com/api/projects/p1', api_key='k', model='m')",
+    ],
+)
+def test_import_and_construction_defer_the_catalog_tracing_and_retries(client: str):
+    code = (
+        "from foundry_imagegen import AsyncFoundryClient, FoundryClient, ImageGenerationTool\n"
+        f"ImageGenerationTool(quality='low')\n{client}"
+    )
+    assert still_unloaded(code) == list(DEFERRED_MODULES)
+
+
+def test_a_checked_tool_loads_the_catalog():
+    # The lazy load must still happen: a named model is checked against the catalog on construction.
+    code = "from foundry_imagegen import ImageGenerationTool\nImageGenerationTool(image_deployment='gpt-image-2')"
+    assert "foundry_imagegen._core.catalog" not in still_unloaded(code)

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
 from .calls import InputLike, ResponsesRequest
-from .catalog import UnknownModelWarning, check_lifecycle, image_model, orchestrator_model, warn_once
-from .request import build_responses_request, check_agent_tool, with_images
 from .tool import ImageGenerationTool, catalog_target
 
 if TYPE_CHECKING:
@@ -57,6 +55,9 @@ def check_models(tool: ImageGenerationTool, orchestrator: str | None, defaults: 
     set, a retired or soon-retiring model warns, and so does a name the catalog does not know (once per
     process each).
     """
+    # The catalog loads on the first call that is checked, not when the client is imported.
+    from .catalog import UnknownModelWarning, check_lifecycle, image_model, orchestrator_model, warn_once
+
     chat = defaults.deployment_models.get(orchestrator, orchestrator) if orchestrator else None
     as_image = image_model(chat) if chat else None
     if as_image is not None:
@@ -134,6 +135,8 @@ def check_before_io(
 ) -> None:
     """Every local refusal of an agent call, run before uploads or lookups touch the network."""
     if agent is not None:
+        from .request import check_agent_tool
+
         check_agent_tool(ImageGenerationTool.coerce(tool), has_mask=mask is not None)
 
 
@@ -183,6 +186,8 @@ def prepare_request(
         resolved = resolved.replace(input_image_mask=mask.mask_param())
     if force_image is None:
         force_image = agent is None  # an agent's definition decides its own tool use
+    from .request import build_responses_request, with_images  # on the first call, not at import
+
     request = build_responses_request(
         resolved,
         with_images(prompt, images),

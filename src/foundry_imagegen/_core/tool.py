@@ -11,20 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from ..exceptions import MissingImageDeploymentError
-from .catalog import (
-    IMAGE_MODELS,
-    DisputedRuleWarning,
-    Fact,
-    ImageModel,
-    ToolConfigWarning,
-    UnknownModelWarning,
-    image_model,
-    warn_at_caller,
-)
 from .constants import IMAGE_DEPLOYMENT_HEADER
+from .warns import DisputedRuleWarning, ToolConfigWarning, UnknownModelWarning, warn_at_caller
 
 if TYPE_CHECKING:
     from .calls import InputLike, ResponsesRequest, ToolChoice
+    from .catalog import Fact, ImageModel
 
 __all__ = ["ImageGenerationTool", "InputImageMask", "SvgOptions", "SvgReasoning", "ToolConfigWarning"]
 
@@ -92,6 +84,8 @@ def _judge(entry: ImageModel, field: str, value: object, fmt: str | None) -> Ver
 
 def _universal(field: str, value: object, fmt: str | None) -> bool:
     # A value every catalog model takes without doubt needs no model to be checked.
+    from .catalog import IMAGE_MODELS  # the catalog loads on the first check that needs it, not at import
+
     return all(_judge(entry, field, value, fmt) == "ok" for entry in IMAGE_MODELS.values())
 
 
@@ -100,6 +94,8 @@ def _choices(values: tuple[str, ...]) -> str:
 
 
 def _takers(field: str, value: object, fmt: str | None) -> list[str]:
+    from .catalog import IMAGE_MODELS
+
     return [name for name, entry in IMAGE_MODELS.items() if _judge(entry, field, value, fmt) == "ok"]
 
 
@@ -110,6 +106,10 @@ def _target(data: Mapping[str, Any]) -> tuple[str, str | None, ImageModel | None
     with none of those, the first name given and no entry (unknown); with no name at all, ``(_, None, None)``.
     """
     explicit = data.get("image_model")
+    if not explicit and not data.get("model") and not data.get("image_deployment"):
+        return "image_deployment", None, None
+    from .catalog import image_model
+
     if explicit:
         return "image_model", explicit, image_model(explicit)
     named = [(field, data.get(field)) for field in ("model", "image_deployment") if data.get(field)]
@@ -127,6 +127,8 @@ def catalog_target(tool: ImageGenerationTool) -> tuple[str | None, ImageModel | 
 
 
 def _refusal(field: str, value: object, entry: ImageModel, fmt: str | None) -> PydanticCustomError:
+    from .catalog import image_model
+
     others = [name for name in _takers(field, value, fmt) if image_model(name) is not entry]
     elsewhere = f", or a deployment of {', '.join(others[:3])}" if others else ""
     if field == "size":

@@ -28,7 +28,6 @@ from .._core.deadline import Deadline
 from .._core.flows import Step, build_flow
 from .._core.limits import BodyBuffer, check_size_limit
 from .._core.plan import AgentCache, CallDefaults
-from .._core.ratelimit import HttpInfo, rate_limit_from_headers
 from .._core.retry import RetryPolicy
 from .._core.tool import ImageGenerationTool
 from .._version import __version__
@@ -40,7 +39,7 @@ from ..exceptions import (
     ConfigurationError,
     ServiceError,
 )
-from .tracing import CallTrace, Telemetry, configure_logging, log_attempt
+from .telemetry import CallTrace, Telemetry, configure_logging, log_attempt
 
 #: Where a response read with ``images=True`` keeps its cut body (``CutBody``).
 _CUT_BODY = "foundry_imagegen.cut_body"
@@ -66,6 +65,7 @@ R = TypeVar("R")
 
 def with_http(value: R, response: httpx.Response) -> R:
     """A result or service error with the answer's ``rate_limit`` and ``http`` (redacted headers) attached."""
+    from .._core.ratelimit import HttpInfo, rate_limit_from_headers
     from .._core.results import GenerationResult
 
     rate_limit = rate_limit_from_headers(response.headers)

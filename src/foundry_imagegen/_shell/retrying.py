@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
-
-import tenacity
+from typing import TYPE_CHECKING, Any
 
 from .._core.deadline import Deadline
 from .._core.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = ["tenacity_kwargs"]
 
@@ -30,6 +31,7 @@ def tenacity_kwargs(
     when the wait before the next attempt would end past the call's ``deadline``. ``on_retry`` hears
     (attempt number, error, wait) before each wait: the call's span records it.
     """
+    import tenacity  # on the first call sent, not when the client is imported
 
     def should_retry(state: tenacity.RetryCallState) -> bool:
         outcome = state.outcome

@@ -15,7 +15,7 @@ from .._core.stream import MAX_PARTIAL_IMAGES, StreamProcessor, stream_body_kind
 from ..exceptions import APITimeoutError, TruncatedStreamError
 from .base import with_http
 from .disk import check_free, drop_backups, partial_path, put_back, remove_quietly, set_aside, target_path
-from .tracing import NO_TRACE, CallTrace
+from .telemetry import NO_TRACE, CallTrace
 
 __all__ = ["StreamBase", "body_kind", "broken_stream_error"]
 

@@ -1,14 +1,13 @@
-"""OpenTelemetry spans and metrics, and the per-attempt log line, of every service call.
+"""OpenTelemetry spans and metrics of every service call: loaded only once the application imports OpenTelemetry.
 
-Nothing here imports OpenTelemetry unless the application already has: a call looks in ``sys.modules`` for
-``opentelemetry.trace`` / ``opentelemetry.metrics`` and then asks for the global providers; with neither
-imported, or only the API's default (proxy / no-op) providers, a call gets ``NO_TRACE`` and costs a dict
-lookup. What the spans say is decided in ``_core/semconv.py``; this module only emits it.
+``telemetry.Telemetry.start`` hands a call ``NO_TRACE`` without importing this module unless
+``opentelemetry.trace`` or ``opentelemetry.metrics`` is in ``sys.modules``; here the global providers are
+asked, and with only the API's default (proxy / no-op) providers a call still gets ``NO_TRACE``. What the
+spans say is decided in ``_core/semconv.py``; this module only emits it.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Mapping
@@ -17,36 +16,35 @@ from typing import TYPE_CHECKING, Any
 from .._core.semconv import NS, AttrValue, Operation, describe_call, error_type, image_call_spans, result_attributes
 from .._core.semconv import token_points as _token_points
 from .._version import __version__
+from .telemetry import (
+    CONTENT_CAPTURE_VAR,
+    LOG_VAR,
+    NO_TRACE,
+    CallTrace,
+    Telemetry,
+    configure_logging,
+    log_attempt,
+)
 
 if TYPE_CHECKING:
     import httpx
 
     from .._core.calls import ApiCall
 
-__all__ = ["CONTENT_CAPTURE_VAR", "LOG_VAR", "NO_TRACE", "CallTrace", "Telemetry", "configure_logging"]
+__all__ = [
+    "CONTENT_CAPTURE_VAR",
+    "LOG_VAR",
+    "NO_TRACE",
+    "CallTrace",
+    "SpanTrace",
+    "Telemetry",
+    "configure_logging",
+    "log_attempt",
+    "start_trace",
+]
 
-#: The conventions' switch for recording prompts and revised prompts (off unless "true").
-CONTENT_CAPTURE_VAR = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
-#: ``info`` or ``debug``: a stderr handler on the ``foundry_imagegen`` logger for programs without logging set up.
-LOG_VAR = "FOUNDRY_IMAGEGEN_LOG"
-
-http_log = logging.getLogger("foundry_imagegen.http")
-_root_log = logging.getLogger("foundry_imagegen")
 _DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92, 163.84)
 _TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216)
-
-
-def configure_logging(environ: Mapping[str, str]) -> None:
-    """Honour ``FOUNDRY_IMAGEGEN_LOG=info|debug``: add one stderr handler unless the logger already has one."""
-    level = {"info": logging.INFO, "debug": logging.DEBUG}.get(environ.get(LOG_VAR, "").strip().lower())
-    if level is None:
-        return
-    _root_log.setLevel(level)
-    if not any(getattr(handler, "_foundry_imagegen", False) for handler in _root_log.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(asctime)s %(levelname)s %(name)s] %(message)s"))
-        handler._foundry_imagegen = True  # type: ignore[attr-defined]
-        _root_log.addHandler(handler)
 
 
 def _tracer_provider() -> Any:
@@ -73,56 +71,48 @@ def _meter_provider() -> Any:
     return provider
 
 
-class Telemetry:
-    """One client's tracing state: the content-capture switch (read once) and the cached tracer and meter."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.capture_content = environ.get(CONTENT_CAPTURE_VAR, "").strip().lower() == "true"
-        self._tracer_key: Any = None
-        self._tracer: Any = None
-        self._meter_key: Any = None
-        self._instruments: tuple[Any, Any] | None = None
-
-    def _current_tracer(self) -> Any:
-        provider = _tracer_provider()
-        if provider is None:
-            return None
-        if provider is not self._tracer_key:
-            self._tracer_key = provider
-            self._tracer = provider.get_tracer("foundry_imagegen", __version__)
-        return self._tracer
-
-    def _current_instruments(self) -> tuple[Any, Any] | None:
-        provider = _meter_provider()
-        if provider is None:
-            return None
-        if provider is not self._meter_key:
-            meter = provider.get_meter("foundry_imagegen", __version__)
-            duration = meter.create_histogram(
-                "gen_ai.client.operation.duration",
-                unit="s",
-                description="GenAI operation duration",
-                explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
-            )
-            tokens = meter.create_histogram(
-                "gen_ai.client.token.usage",
-                unit="{token}",
-                description="Number of input and output tokens used",
-                explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
-            )
-            self._meter_key, self._instruments = provider, (duration, tokens)
-        return self._instruments
-
-    def start(self, call: ApiCall) -> CallTrace:
-        """The trace of one service call (``NO_TRACE`` when neither traces nor metrics are configured)."""
-        tracer = self._current_tracer()
-        instruments = self._current_instruments()
-        if tracer is None and instruments is None:
-            return NO_TRACE
-        return CallTrace(describe_call(call, capture_content=self.capture_content), tracer, instruments, self)
+def _current_tracer(owner: Telemetry) -> Any:
+    provider = _tracer_provider()
+    if provider is None:
+        return None
+    if provider is not owner._tracer_key:
+        owner._tracer_key = provider
+        owner._tracer = provider.get_tracer("foundry_imagegen", __version__)
+    return owner._tracer
 
 
-class CallTrace:
+def _current_instruments(owner: Telemetry) -> tuple[Any, Any] | None:
+    provider = _meter_provider()
+    if provider is None:
+        return None
+    if provider is not owner._meter_key:
+        meter = provider.get_meter("foundry_imagegen", __version__)
+        duration = meter.create_histogram(
+            "gen_ai.client.operation.duration",
+            unit="s",
+            description="GenAI operation duration",
+            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+        )
+        tokens = meter.create_histogram(
+            "gen_ai.client.token.usage",
+            unit="{token}",
+            description="Number of input and output tokens used",
+            explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
+        )
+        owner._meter_key, owner._instruments = provider, (duration, tokens)
+    return owner._instruments
+
+
+def start_trace(owner: Telemetry, call: ApiCall) -> CallTrace:
+    """The trace of one service call for ``owner`` (``NO_TRACE`` when no provider is configured)."""
+    tracer = _current_tracer(owner)
+    instruments = _current_instruments(owner)
+    if tracer is None and instruments is None:
+        return NO_TRACE
+    return SpanTrace(describe_call(call, capture_content=owner.capture_content), tracer, instruments, owner)
+
+
+class SpanTrace(CallTrace):
     """The span (and metric points) of one service call, retries and stream included. Ends once."""
 
     def __init__(self, operation: Operation, tracer: Any, instruments: tuple[Any, Any] | None, owner: Telemetry):
@@ -284,44 +274,3 @@ class CallTrace:
             # The class name only: messages may quote what the service sent back.
             self._span.set_status(trace.Status(trace.StatusCode.ERROR, error_type(exc)))
         self._span.end()
-
-
-class _NoTrace(CallTrace):
-    """What a call gets when tracing and metrics are off: born ended, so every method returns at once."""
-
-    def __init__(self) -> None:
-        self._ended = True
-        self._span = None
-        self._instruments = None
-
-
-NO_TRACE: CallTrace = _NoTrace()
-
-
-def log_attempt(
-    call: ApiCall,
-    response: httpx.Response | None,
-    exc: BaseException | None,
-    *,
-    seconds: float,
-    attempt: int,
-) -> None:
-    """The one INFO line of an HTTP attempt: method, path, status, request id, duration, attempt."""
-    if not http_log.isEnabledFor(logging.INFO):
-        return
-    from urllib.parse import urlsplit
-
-    path = urlsplit(call.url).path
-    if response is not None:
-        request_id = response.headers.get("x-request-id") or response.headers.get("apim-request-id")
-        http_log.info(
-            "%s %s -> %d in %.3fs (request id %s, attempt %d)",
-            call.method,
-            path,
-            response.status_code,
-            seconds,
-            request_id,
-            attempt,
-        )
-    else:
-        http_log.info("%s %s -> %s in %.3fs (attempt %d)", call.method, path, type(exc).__name__, seconds, attempt)

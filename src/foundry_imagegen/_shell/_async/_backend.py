@@ -1,23 +1,29 @@
 """What the async shell needs from asyncio, behind names the sync backend shares.
 
-asyncio is imported on first use, not at import time: sync-only programs never pay for it.
+asyncio and tenacity are imported on first use, not at import time: sync-only programs never pay for
+asyncio, and a client that never sends never pays for tenacity.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import tenacity
-
 if TYPE_CHECKING:
     import asyncio
+
+    import tenacity
 
 __all__ = ["IS_ASYNC", "AsyncLock", "AsyncRetrying", "default_sleep"]
 
 #: Which shell this is: credentials and callbacks are checked against it.
 IS_ASYNC = True
 
-AsyncRetrying = tenacity.AsyncRetrying
+
+def AsyncRetrying(**kwargs: Any) -> tenacity.AsyncRetrying:
+    """``tenacity.AsyncRetrying(**kwargs)``: the retry loop of one call."""
+    import tenacity
+
+    return tenacity.AsyncRetrying(**kwargs)
 
 
 async def default_sleep(seconds: float) -> None:

@@ -30,7 +30,7 @@ from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError, ServiceError
 from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
 from ..retrying import tenacity_kwargs
-from ..tracing import NO_TRACE, CallTrace
+from ..telemetry import NO_TRACE, CallTrace
 from ._backend import IS_ASYNC, Lock, Retrying, default_sleep
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from ..._core.stream import StreamProcessor
 from ...exceptions import ServiceError
 from ..base import with_http
 from ..streaming import StreamBase, body_kind, broken_stream_error
-from ..tracing import CallTrace
+from ..telemetry import CallTrace
 
 __all__ = ["ImageStream"]
 
