@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import struct
 import zlib
 from typing import Literal
 
-__all__ = ["MIME_TYPES", "ImageFormat", "decode_base64_image", "image_dimensions", "image_problem", "sniff_format"]
+# SIMD base64 (with its own fallback where no wheel fits): a 2 MB image decodes in about 0.15 ms where
+# the standard library takes 6-8 ms, the largest part of a whole call.
+from pybase64 import b64decode as _b64decode
+
+__all__ = [
+    "MIME_TYPES",
+    "ImageFormat",
+    "decode_base64_image",
+    "image_dimensions",
+    "image_problem",
+    "sniff_format",
+    "strict_b64decode",
+]
 
 ImageFormat = Literal["png", "jpeg", "webp", "gif", "svg"]
 
@@ -251,6 +262,18 @@ def _webp_dimensions(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def strict_b64decode(value: str | bytes | memoryview) -> bytes:
+    """Base64 to bytes with the checks of ``b64decode(validate=True)``: the alphabet only, padding at the end.
+
+    Raises ``binascii.Error`` (a ``ValueError``) on anything else.
+
+    Example::
+
+        strict_b64decode(b"iVBORw0K")
+    """
+    return _b64decode(value, validate=True)
+
+
 def decode_base64_image(value: str) -> bytes:
     """Strict base64 decoding (a ``data:`` prefix is tolerated); raises ``ValueError`` on bad input.
 
@@ -261,6 +284,6 @@ def decode_base64_image(value: str) -> bytes:
     if value.startswith("data:"):
         _, _, value = value.partition(",")
     try:
-        return base64.b64decode(value, validate=True)
+        return strict_b64decode(value)
     except (binascii.Error, ValueError) as exc:
         raise ValueError(f"the image is not valid base64 ({exc})") from None

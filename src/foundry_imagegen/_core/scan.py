@@ -15,11 +15,10 @@ from __future__ import annotations
 import binascii
 import io
 import json
-import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .images import strict_b64decode
 from .limits import too_large
 
 __all__ = ["RESULT_KEY", "CutBody", "ImageScanner", "cut_images"]
@@ -35,20 +34,6 @@ _CUT_MIN = 1024
 _LOOKAHEAD = 4096
 
 _SEARCH, _SHORT, _DECODE, _SKIP = range(4)
-
-
-if sys.version_info >= (3, 11):
-
-    def _strict_base64(value: bytes | memoryview) -> bytes:
-        return binascii.a2b_base64(value, strict_mode=True)
-
-else:  # pragma: no cover - Python 3.10: what b64decode(validate=True) checks, without its str copy
-    _BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
-
-    def _strict_base64(value: bytes | memoryview) -> bytes:
-        if _BASE64.fullmatch(value) is None:
-            raise binascii.Error("not strict base64")
-        return binascii.a2b_base64(value)
 
 
 @dataclass(frozen=True)
@@ -300,7 +285,7 @@ class ImageScanner:
     def _strict(self, text: bytes | memoryview) -> bytes:
         if self._padded:  # `=` ended an earlier group: nothing may follow it
             raise binascii.Error("data after padding")
-        data = _strict_base64(text)
+        data = strict_b64decode(text)
         if text[-1:] == b"=":
             self._padded = True
         return data
