@@ -190,3 +190,22 @@ async def test_create_response_per_call_timeout(h):
         "write": 5.0,
         "pool": 5.0,
     }
+
+
+async def test_tls_and_the_connection_pool_are_built_on_the_first_call_not_before(h, monkeypatch):
+    built: list[str] = []
+    for name in ("HTTPTransport", "AsyncHTTPTransport"):
+        original = getattr(httpx, name)
+
+        class Counting(original):  # type: ignore[misc, valid-type]
+            def __init__(self, *args, _name=name, **kwargs):
+                built.append(_name)
+                super().__init__(*args, **kwargs)
+
+        monkeypatch.setattr(httpx, name, Counting)
+    h.mock.post(PROJECT_URL).mock(return_value=ok_response())
+    client = h.client()
+    assert built == []  # constructing a client loads no CA bundle
+    await h.run(client.generate, "a red fox")
+    await h.run(client.generate, "a red fox")
+    assert built == ["AsyncHTTPTransport" if h.is_async else "HTTPTransport"]

@@ -77,6 +77,62 @@ def with_http(value: R, response: httpx.Response) -> R:
     return value
 
 
+class LazyTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """httpx's default transport, made on the first request: a client that never sends never builds TLS.
+
+    Building the TLS context (the CA bundle) is most of what constructing an ``httpx.Client`` costs:
+    about 2.7 MiB and tens of milliseconds, paid at start-up by programs that may never call. Proxies
+    from the environment keep their own transports, as httpx mounts them.
+
+    Args:
+        trust_env: As ``httpx.Client(trust_env=...)``: read ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``.
+        is_async: Make an ``AsyncHTTPTransport`` rather than an ``HTTPTransport``.
+    """
+
+    def __init__(self, *, trust_env: bool, is_async: bool) -> None:
+        import threading
+
+        self._trust_env = trust_env
+        self._is_async = is_async
+        self._lock = threading.Lock()
+        self._sync: httpx.HTTPTransport | None = None
+        self._async: httpx.AsyncHTTPTransport | None = None
+
+    def _make(self) -> None:
+        with self._lock:  # two threads' first calls build one transport
+            if self._sync is None and self._async is None:
+                # httpx.Client's own defaults (DEFAULT_LIMITS), so nothing changes but when it is built.
+                limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+                if self._is_async:
+                    self._async = httpx.AsyncHTTPTransport(trust_env=self._trust_env, limits=limits)
+                else:
+                    self._sync = httpx.HTTPTransport(trust_env=self._trust_env, limits=limits)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` on the real transport, building it first if needed."""
+        if self._sync is None:
+            self._make()
+        assert self._sync is not None, "a sync request on the async client's transport"
+        return self._sync.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` on the real async transport, building it first if needed."""
+        if self._async is None:
+            self._make()
+        assert self._async is not None, "an async request on the sync client's transport"
+        return await self._async.handle_async_request(request)
+
+    def close(self) -> None:
+        """Close the real transport, if one was built."""
+        if self._sync is not None:
+            self._sync.close()
+
+    async def aclose(self) -> None:
+        """Close the real async transport, if one was built."""
+        if self._async is not None:
+            await self._async.aclose()
+
+
 #: The longest timeout accepted: a day. Larger numbers (1e12) are a mistake, and overflow some
 #: platforms' socket and event-loop timers.
 MAX_TIMEOUT = 86400.0
@@ -750,6 +806,7 @@ class BaseFoundryClient:
 
 __all__ = [
     "BaseFoundryClient",
+    "LazyTransport",
     "ResourceContext",
     "credential_errors",
     "map_transport_error",

@@ -28,7 +28,7 @@ from ..._core.deadline import Deadline
 from ..._core.flows import LookupAgent
 from ..._core.tool import ImageGenerationTool
 from ...exceptions import ConfigurationError, ServiceError
-from ..base import BaseFoundryClient, credential_errors, map_transport_error, scrub_credentials
+from ..base import BaseFoundryClient, LazyTransport, credential_errors, map_transport_error, scrub_credentials
 from ..retrying import tenacity_kwargs
 from ..telemetry import NO_TRACE, CallTrace
 from ._backend import IS_ASYNC, Lock, Retrying, default_sleep
@@ -164,7 +164,11 @@ class FoundryClient(BaseFoundryClient):
         self._http = (
             http_client
             if http_client is not None
-            else httpx.Client(follow_redirects=False, trust_env=not self._endpoint.plain_http)
+            else httpx.Client(
+                follow_redirects=False,
+                trust_env=not self._endpoint.plain_http,
+                transport=LazyTransport(trust_env=not self._endpoint.plain_http, is_async=IS_ASYNC),
+            )
         )
         self._owns_http = http_client is None
         self._token_lock = Lock()
