@@ -315,6 +315,7 @@ def make_case(client: str, workload: str, url: str, out: Path) -> Case:
                 async for image in events.images():
                     if image.is_partial and first is None:
                         first = time.perf_counter() - start
+                    del image  # let go once seen, as the raw loop does
                 result = await events.final()
             await result.asave(out / "ours.png", overwrite=True, fsync=fsync)
             return first
@@ -340,6 +341,7 @@ def make_case(client: str, workload: str, url: str, out: Path) -> Case:
                 for image in events.images():
                     if image.is_partial and first is None:
                         first = time.perf_counter() - start
+                    del image  # let go once seen, as the raw loop does
                 result = events.final()
         else:
             result = fclient.generate(size, tool=tool)

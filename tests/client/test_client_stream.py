@@ -703,3 +703,31 @@ async def test_create_response_refuses_a_stream_request(h):
     with pytest.raises(ConfigurationError, match=r"use client\.stream"):
         await h.run(client.create_response, request)
     assert h.mock.calls.call_count == 0
+
+
+@pytest.mark.parametrize("method", ["images", "partial_images"])
+async def test_an_image_let_go_by_the_caller_is_freed_before_the_next_is_decoded(h, method):
+    import weakref
+
+    mock_stream(h, image_stream(partials=3, final=FINAL))
+    seen: list[weakref.ref[GeneratedImage]] = []
+    alive: list[list[bool]] = []
+
+    def decoded(image: GeneratedImage) -> None:  # runs as each partial is decoded, before it is handed out
+        alive.append([ref() is not None for ref in seen])
+
+    client = h.client()
+    tool = ImageGenerationTool(partial_images=3)
+    async with h.opened(client, tool=tool, on_partial_image=decoded) as stream:
+        images = getattr(stream, method)()
+        if h.is_async:
+            async for image in images:
+                seen.append(weakref.ref(image))
+                del image
+        else:
+            for image in images:
+                seen.append(weakref.ref(image))
+                del image
+    # Nothing of the SDK's keeps an image the caller dropped (a 4K render is 12 MB).
+    assert len(alive) == 3
+    assert not any(any(row) for row in alive), alive

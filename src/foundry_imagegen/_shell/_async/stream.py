@@ -147,11 +147,15 @@ class AsyncImageStream(StreamBase):
                 image.save(f"fox-{image.partial_index}", overwrite=True)
         """
         self._processor.light_events = True  # no event is seen: none need keep its base64
+        # Popped, not looped over: a loop variable would keep the last image alive while the next one
+        # is read and decoded, one more image in memory than the caller holds.
         async for _ in self._iterator():
-            for image in self._processor.take_images():
-                yield image
-        for image in self._processor.take_images():
-            yield image
+            ready = self._processor.take_images()
+            while ready:
+                yield ready.pop(0)
+        ready = self._processor.take_images()
+        while ready:
+            yield ready.pop(0)
 
     async def partial_images(self) -> AsyncIterator[GeneratedImage]:
         """Only the partial images (``partial_index`` 0, 1, ...).
@@ -163,6 +167,7 @@ class AsyncImageStream(StreamBase):
         async for image in self.images():
             if image.is_partial:
                 yield image
+            del image  # not kept while the next one is decoded
 
     async def final(self) -> GenerationResult:
         """Read to the end and return the same result object as ``generate``.
