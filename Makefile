@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 PROMPT ?= a lighthouse on a cliff at sunset, watercolor
 OUT    ?= out/demo.png
 
-.PHONY: demo test lint typecheck unit unasync bench bench-smoke docs docs-serve clean
+.PHONY: demo test lint typecheck unit unasync bench bench-compare bench-smoke docs docs-serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,5 +74,14 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/tracing.py
 
+# The side-by-side comparison (docs/performance.md), in an environment a user has: the package with its
+# runtime dependencies and openai, and nothing of the dev tools (their click makes httpx import its own
+# command line, rich and pygments, in every process).
+BENCH_VENV ?= .bench-venv
+bench-compare:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip --disable-pip-version-check -q install . openai
+	$(BENCH_VENV)/bin/python benchmarks/compare.py $(ARGS)
+
 clean:
-	rm -rf $(VENV) out site .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENV) out site .mypy_cache .ruff_cache .pytest_cache .hypothesis
