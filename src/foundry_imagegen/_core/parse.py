@@ -510,29 +510,24 @@ def parse_generation(
         body = content.original() if isinstance(content, CutBody) else content
         raise error_from_http(status, headers, body, now=now, method=method)
     cut = content if isinstance(content, CutBody) else cut_images(content)
-    rest, decoded = cut.rest, cut.decoded
+    response: Response | None = None
+    decoded: dict[str, bytes] | None = cut.decoded
     if decoded:
         try:
-            response = parse_response(status, headers, rest, now=now, method=method)
+            response = parse_response(status, headers, cut.rest, now=now, method=method)
         except ServiceError:
             response = None  # an error answer: raised below from the untouched body, as it always was
-        if response is not None and {call.result for call in response.image_calls} >= decoded.keys():
-            return result_from_response(
-                response,
-                request_id=request_id_of(headers),
-                requested_format=requested_format,
-                require_image=require_image,
-                status=status,
-                decoded=decoded,
-            )
-        # A "result" outside an image call (another tool's): the plain path reads it as it is.
-    response = parse_response(status, headers, cut.original(), now=now, method=method)
+        if response is not None and not {call.result for call in response.image_calls} >= decoded.keys():
+            response = None  # a "result" outside an image call (another tool's): read it as it is
+    if response is None:
+        response, decoded = parse_response(status, headers, cut.original(), now=now, method=method), None
     return result_from_response(
         response,
         request_id=request_id_of(headers),
         requested_format=requested_format,
         require_image=require_image,
         status=status,
+        decoded=decoded,
     )
 
 
